@@ -1,0 +1,119 @@
+// A session with one JPKI My Number card: detection, identity, certificates, PINs, signing,
+// Kenhojo. Built on any apdu::Transport (PC/SC in production). Not thread-safe: callers
+// serialise (the PKCS#11 module holds its lock). Each public call that touches the card runs
+// inside one PC/SC transaction (select, verify, sign happen together).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mynacard/apdu/transport.hpp"
+#include "mynacard/bytes.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "mynacard/jpki/kenhojo.hpp"
+#include "mynacard/jpki/types.hpp"
+#include "mynacard/result.hpp"
+
+namespace mynacard::jpki {
+
+/// A stable per-card value, never a constant (jpki-card.md §1.14).
+struct CardIdentity {
+    std::string serial;  ///< printable, at most 16 characters (fits CK_TOKEN_INFO.serialNumber)
+    std::string source;  ///< "common-ap" (Common AP serial record) or "auth-cert" (fallback)
+};
+
+struct CardInfo {
+    CardType type = CardType::Unknown;
+    std::string token_label;   ///< first 32 bytes of EF 0006, trimmed (JPKIAPICCTOKEN2)
+    CardIdentity identity;
+    bool has_auth_certificate = true;
+    bool has_sign_certificate = true;  ///< false on an under-15 card (EF 0008 / EF 0001 absent)
+};
+
+struct CacheOptions {
+    bool enabled = true;
+    /// Default: $XDG_CACHE_HOME/mynacard, else $HOME/.cache/mynacard. Created 0700.
+    std::optional<std::filesystem::path> directory;
+    /// The signing certificate holds personal data: cached (0600) only when this is set, and
+    /// only after it was read with the password.
+    bool include_sign_certificate = false;
+};
+
+struct SessionOptions {
+    CacheOptions cache;
+    /// Use one extended-length READ BINARY per certificate where the transport says the reader
+    /// and card take it; falls back to 256-byte short reads on 6700/6Cxx/transport refusal.
+    bool allow_extended_length = true;
+};
+
+/// Detects the card type by application, never by ATR (§1.2): SELECT the JPKI AID and read
+/// the label in EF 0006. Used by reader listings.
+Result<CardType> detect_card(apdu::Transport& transport, std::string* label = nullptr);
+
+class CardSession {
+public:
+    /// Selects the JPKI AP, reads the token label (NotSupported for anything other than
+    /// JPKIAPICCTOKEN2, with the label in the error context), the certificate-presence EF 0008
+    /// and the card identity.
+    static Result<CardSession> open(std::unique_ptr<apdu::Transport> transport,
+                                    SessionOptions options = {});
+    CardSession(CardSession&&) noexcept;
+    CardSession& operator=(CardSession&&) noexcept;
+    ~CardSession();
+
+    const CardInfo& info() const noexcept;
+    apdu::Transport& transport() noexcept;
+
+    /// DER of a certificate: from the cache when valid for this card, else from the card (and
+    /// then cached). CertKind::Sign needs the sign password verified in this session
+    /// (NotLoggedIn otherwise) unless it is in the opt-in cache. NoSuchKey if not issued.
+    Result<Bytes> read_certificate(CertKind kind);
+    Result<Certificate> certificate(CertKind kind);
+
+    /// Tries left, without spending one. For Kenhojo this selects the Kenhojo AP and back.
+    Result<PinStatus> pin_status(PinKind kind);
+
+    /// Validates `typed` locally (normalize_pin), reads the counter, refuses a locked counter
+    /// without sending VERIFY (PinLocked), applies the final-try policy (FinalTryRefused), then
+    /// VERIFY. 63Cx -> PinIncorrect with tries_left; 63C0/6983/6984 -> PinLocked.
+    /// On success the session remembers the login for this key until logout or a card reset.
+    Result<void> verify_pin(PinKind kind, SecureBytes typed, const VerifyOptions& options = {});
+
+    /// VERIFY the old value then CHANGE REFERENCE DATA 00 24 01 80 (§1.8), one transaction.
+    /// The new value gets the same local checks (for Sign: letters and digits both present).
+    Result<void> change_pin(PinKind kind, SecureBytes old_typed, SecureBytes new_typed,
+                            const VerifyOptions& options = {});
+
+    /// Whether this session verified the PIN of `key` and no reset happened since.
+    bool logged_in(KeyKind key) const noexcept;
+
+    /// COMPUTE DIGITAL SIGNATURE 80 2A 00 80 over a DigestInfo (the card pads PKCS#1 v1.5).
+    /// NotLoggedIn when not verified (or the card answers 6982), DataTooLong above 245 bytes,
+    /// NoSuchKey when the key is not issued. Returns the 256-byte signature.
+    Result<Bytes> sign(KeyKind key, ByteView digest_info);
+
+    /// verify_pin + sign inside one transaction.
+    Result<Bytes> sign_with_pin(KeyKind key, SecureBytes typed, ByteView digest_info,
+                                const VerifyOptions& options = {});
+
+    /// Logs out for real: the card keeps VERIFY state until power is removed (§1.9), so this
+    /// power-cycles the card (Disposition::Unpower) and forgets both logins.
+    Result<void> logout();
+
+    /// Kenhojo: verifies PIN 0011 and reads the number and the four attributes (§1.12).
+    Result<KenhojoData> read_kenhojo(SecureBytes typed, const VerifyOptions& options = {});
+
+    /// APDUs sent by this session so far (for benchmarks and tests).
+    std::uint64_t apdu_count() const noexcept;
+
+private:
+    struct Impl;
+    explicit CardSession(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace mynacard::jpki

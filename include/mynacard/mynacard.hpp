@@ -1,0 +1,18 @@
+// Umbrella header for the mynacard C++ API.
+#pragma once
+#include "mynacard/apdu/command.hpp"
+#include "mynacard/apdu/pcsc.hpp"
+#include "mynacard/apdu/response.hpp"
+#include "mynacard/apdu/status_word.hpp"
+#include "mynacard/apdu/transaction.hpp"
+#include "mynacard/apdu/transport.hpp"
+#include "mynacard/bytes.hpp"
+#include "mynacard/error.hpp"
+#include "mynacard/jpki/card.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "mynacard/jpki/digest.hpp"
+#include "mynacard/jpki/kenhojo.hpp"
+#include "mynacard/jpki/pin.hpp"
+#include "mynacard/jpki/types.hpp"
+#include "mynacard/result.hpp"
+#include "mynacard/version.hpp"
