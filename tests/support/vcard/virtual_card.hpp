@@ -1,0 +1,128 @@
+// The virtual JPKI card: test equipment only, never linked into anything shipped.
+// Behaves as shared/docs/jpki-card.md describes (JPKI AP, Kenhojo AP, Common AP), stateful,
+// optionally persisted in a directory. Three ways to use it:
+//   - VirtualJpkiCard::process(): raw APDU in, raw response out;
+//   - VirtualCardTransport: an in-process apdu::Transport (fast unit tests);
+//   - VpcdLink (vpcd_link.hpp) / the mynacard-vcard program: connects to vpcd over TCP so the
+//     real pcscd path is exercised.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "mynacard/apdu/transport.hpp"
+#include "mynacard/bytes.hpp"
+#include "test_pki.hpp"
+
+namespace mynacard::vcard {
+
+struct PinSetup {
+    std::string value;
+    int max_tries = 3;
+    int tries_left = 3;   ///< 0 = locked
+};
+
+struct Faults {
+    /// After this many APDUs (counted from power-on), the card "is pulled": the transport
+    /// reports CardRemoved / the vpcd link closes. nullopt = never.
+    std::optional<std::uint64_t> remove_after_apdus;
+    /// With remove_after_apdus: reinsert after this delay (vpcd link reconnects).
+    std::optional<std::chrono::milliseconds> reinsert_after;
+    /// Answer `sw` to every command with this INS (e.g. {0x2A, 0x6F00}).
+    std::map<std::uint8_t, std::uint16_t> sw_for_ins;
+    /// Return this many random bytes instead of a well-formed response, for INS (0 = none).
+    std::optional<std::uint8_t> garbage_for_ins;
+};
+
+struct CardOptions {
+    PinSetup auth_pin{"1234", 3, 3};
+    PinSetup sign_pin{"ABC123", 5, 5};
+    PinSetup kenhojo_pin{"1234", 3, 3};
+    bool has_sign_certificate = true;          ///< false = under-15 card (no EF 0001, 0008 = 00 8F 00)
+    Bytes atr;                                 ///< default: 3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B
+    std::string token_label = "JPKIAPICCTOKEN2";
+    std::string common_serial = "AB0123456789012"; ///< 15 chars in the Common AP record
+    std::string my_number = "123456789018";
+    std::chrono::milliseconds apdu_latency{0};  ///< ~12 ms models a contact reader
+    std::chrono::milliseconds sign_latency{0};  ///< a few hundred ms models RSA-2048 on card
+    bool answer_9000_when_verified = false;     ///< empty VERIFY after success: 9000 instead of 63Cx
+    bool locked_sw_6983 = false;                ///< 6983 instead of 6984 once blocked
+    bool support_extended_length = true;
+    Faults faults;
+};
+
+/// Counters the tests inspect (e.g. "no VERIFY with data was sent").
+struct CardStats {
+    std::uint64_t apdus = 0;
+    std::uint64_t verify_with_data = 0;   ///< VERIFY carrying a PIN (any AP)
+    std::uint64_t verify_empty = 0;
+    std::uint64_t signatures = 0;
+    std::uint64_t read_binary = 0;
+    std::uint64_t selects = 0;
+};
+
+class VirtualJpkiCard {
+public:
+    VirtualJpkiCard(TestPki pki, CardOptions options = {});
+    /// Loads state (PIN counters, PINs, options) from `dir` if present, and saves it after
+    /// every state change.
+    static std::unique_ptr<VirtualJpkiCard> persistent(std::filesystem::path dir, TestPki pki,
+                                                       CardOptions options = {});
+
+    /// One APDU in, response (data + SW) out. Thread-safe.
+    Bytes process(ByteView command);
+    /// Power cycle / warm reset: clears selection and every verified state.
+    void power_off();
+    void power_on();
+    void warm_reset();
+    Bytes atr() const;
+
+    CardStats stats() const;
+    const TestPki& pki() const noexcept;
+    CardOptions options() const;
+    /// Tries left on the card right now (for assertions).
+    int tries_left(int pin_ef /* 0x18, 0x1B, or 0x11 for Kenhojo */) const;
+    void set_faults(Faults faults);
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+    mutable std::mutex m_mutex;
+};
+
+/// In-process Transport over a VirtualJpkiCard (shared, so tests can inspect the card).
+class VirtualCardTransport final : public apdu::Transport {
+public:
+    explicit VirtualCardTransport(std::shared_ptr<VirtualJpkiCard> card,
+                                  std::string name = "Virtual JPKI card (in-process)");
+    Result<void> begin_transaction() override;
+    void end_transaction(apdu::Disposition how) noexcept override;
+    Result<Bytes> transmit(ByteView command) override;
+    Result<void> reset(apdu::Disposition how) override;
+    std::uint64_t reset_epoch() const noexcept override;
+    Bytes atr() const override;
+    bool extended_length() const noexcept override;
+    std::string name() const override;
+
+    /// Simulate removal (every later call: CardRemoved) and reinsertion.
+    void remove();
+    void insert();
+    /// Simulate another application resetting the card: the next begin_transaction()/transmit
+    /// reconnects, bumps the epoch and the card has lost its verified state.
+    void external_reset();
+
+private:
+    std::shared_ptr<VirtualJpkiCard> m_card;
+    std::string m_name;
+    std::uint64_t m_epoch = 0;
+    bool m_present = true;
+    bool m_pending_reset = false;
+};
+
+}  // namespace mynacard::vcard

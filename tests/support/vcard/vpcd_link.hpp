@@ -1,0 +1,54 @@
+// Serves a VirtualJpkiCard to vpcd (vsmartcard's virtual reader driver inside pcscd) over TCP:
+// each message is a 2-byte big-endian length then the payload. A 1-byte payload from vpcd is a
+// control code: 0x00 power off, 0x01 power on, 0x02 reset, 0x04 get ATR; anything longer is an
+// APDU. Closing the connection looks like card removal to pcscd; reconnecting, like insertion.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "virtual_card.hpp"
+
+namespace mynacard::vcard {
+
+class VpcdLink {
+public:
+    /// Connects to host:port (default from MYNACARD_VPCD_HOST/PORT) in a background thread.
+    VpcdLink(std::shared_ptr<VirtualJpkiCard> card, std::string host, int port);
+    ~VpcdLink();  ///< disconnects (card removed) and joins the thread
+
+    /// Card removal / reinsertion.
+    void remove();
+    void insert();
+    /// Blocks until pcscd reports a card in `reader` (via PC/SC), or timeout. True on success.
+    bool wait_present(const std::string& reader, std::chrono::milliseconds timeout);
+    bool wait_absent(const std::string& reader, std::chrono::milliseconds timeout);
+
+    VirtualJpkiCard& card() noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Test fixture: a default card served on slot 0 of the private pcscd (tools/dev/pcsc-env.sh),
+/// present when the constructor returns. Reader name in reader().
+class VpcdCard {
+public:
+    explicit VpcdCard(CardOptions options = {}, const TestPki& pki = TestPki::shared_default(),
+                      int slot = 0);
+    ~VpcdCard();
+    VpcdLink& link() noexcept;
+    VirtualJpkiCard& card() noexcept;
+    std::shared_ptr<VirtualJpkiCard> shared_card() const;
+    const std::string& reader() const noexcept;
+
+private:
+    std::shared_ptr<VirtualJpkiCard> m_card;
+    std::unique_ptr<VpcdLink> m_link;
+    std::string m_reader;
+};
+
+}  // namespace mynacard::vcard
