@@ -24,6 +24,9 @@ public:
     std::uint8_t p2() const noexcept { return m_p2; }
     const SecureBytes& data() const noexcept { return m_data; }
     std::optional<std::size_t> le() const noexcept { return m_le; }
+    /// True when parse() met the extended length form; encode(true) then keeps that form even
+    /// where short would do, so parse -> encode reproduces the input byte for byte.
+    bool extended_form() const noexcept { return m_extended_form; }
     /// True for VERIFY (20) and CHANGE REFERENCE DATA (24): traces never show their data.
     bool carries_secret() const noexcept { return m_ins == 0x20 || m_ins == 0x24; }
 
@@ -32,7 +35,9 @@ public:
 
     /// Encodes in short form, or in extended form when `allow_extended` and a length needs it.
     /// Lc must be 1..255 (short) or 1..65535 (extended); Le 1..256 / 1..65536. Anything else is
-    /// Errc::LengthOutOfRange, never a silent truncation.
+    /// Errc::LengthOutOfRange, never a silent truncation. A factory given an argument it cannot
+    /// encode (read_binary offset > 7FFF, read_record SFI > 30) builds a command whose encode()
+    /// fails the same way, since factories return a Command, not a Result.
     Result<SecureBytes> encode(bool allow_extended = false) const;
 
     /// Parses an encoded APDU (for the virtual card and fuzzing). Strict about lengths.
@@ -54,6 +59,8 @@ private:
     std::uint8_t m_cla, m_ins, m_p1, m_p2;
     SecureBytes m_data;
     std::optional<std::size_t> m_le;
+    bool m_extended_form = false;
+    const char* m_defect = nullptr;  ///< why encode() must refuse (set by a factory); static text
 };
 
 }  // namespace mynacard::apdu

@@ -1,0 +1,201 @@
+// PcscTransport: one card connection over pcsc-lite, shared (SCARD_SHARE_SHARED) so other
+// middleware keeps working, T=0 or T=1 as the card offers (JPKI cards use T=1, jpki-card.md §1.2).
+//
+// Failure model (issue 2 §3): removal -> Errc::CardRemoved and the transport is unusable; a reset
+// by another party -> reconnect (SCardReconnect with LEAVE acknowledges it), bump reset_epoch(),
+// and either retry (begin_transaction: nothing was sent yet) or report Errc::CardReset
+// (transmit: the command was not executed and the card's security state is gone).
+#include <winscard.h>
+
+#include "mynacard/apdu/atr.hpp"
+#include "mynacard/apdu/pcsc.hpp"
+#include "mynacard/apdu/trace.hpp"
+#include "pcsc_errors.hpp"
+
+namespace mynacard::apdu {
+namespace {
+
+DWORD disposition_of(Disposition how) noexcept
+{
+    switch (how) {
+    case Disposition::Reset: return SCARD_RESET_CARD;
+    case Disposition::Unpower: return SCARD_UNPOWER_CARD;
+    case Disposition::Leave: break;
+    }
+    return SCARD_LEAVE_CARD;
+}
+
+const char* disposition_name(Disposition how) noexcept
+{
+    switch (how) {
+    case Disposition::Reset: return "warm reset";
+    case Disposition::Unpower: return "power cycle";
+    case Disposition::Leave: break;
+    }
+    return "reconnect";
+}
+
+bool means_card_gone(LONG rv) noexcept
+{
+    return rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD;
+}
+
+bool means_reader_gone(LONG rv) noexcept
+{
+    return rv == SCARD_E_READER_UNAVAILABLE || rv == SCARD_E_UNKNOWN_READER ||
+           rv == SCARD_E_NO_READERS_AVAILABLE;
+}
+
+SCARDHANDLE card_of(std::intptr_t h) noexcept { return static_cast<SCARDHANDLE>(h); }
+
+}  // namespace
+
+PcscTransport::PcscTransport(std::intptr_t context, std::string reader)
+    : m_context(context), m_reader(std::move(reader))
+{
+}
+
+PcscTransport::~PcscTransport()
+{
+    if (m_connected) SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
+}
+
+void PcscTransport::abandon() noexcept
+{
+    m_connected = false;
+}
+
+Result<void> PcscTransport::connect()
+{
+    SCARDHANDLE card = 0;
+    DWORD protocol = 0;
+    const LONG rv = SCardConnect(static_cast<SCARDCONTEXT>(m_context), m_reader.c_str(),
+                                 SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card,
+                                 &protocol);
+    if (rv != SCARD_S_SUCCESS) return pcsc::error_from(rv, "connect to \"" + m_reader + "\"");
+    m_card = static_cast<std::intptr_t>(card);
+    m_protocol = protocol;
+    m_connected = true;
+
+    char name[MAX_READERNAME + 1];
+    DWORD name_len = sizeof name;
+    DWORD state = 0, proto = 0;
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof atr;
+    if (SCardStatus(card, name, &name_len, &state, &proto, atr, &atr_len) == SCARD_S_SUCCESS)
+        m_atr.assign(atr, atr + std::min<DWORD>(atr_len, sizeof atr));
+    trace::note(m_reader + " connected, T=" + (protocol == SCARD_PROTOCOL_T0 ? "0" : "1") +
+                ", ATR " + to_hex(m_atr, ' '));
+    return {};
+}
+
+// SCardReconnect on the same handle: pcsc-lite keeps the handle (and our transaction lock).
+Result<void> PcscTransport::reconnect(unsigned long initialization)
+{
+    DWORD protocol = 0;
+    const LONG rv = SCardReconnect(card_of(m_card), SCARD_SHARE_SHARED,
+                                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                   static_cast<DWORD>(initialization), &protocol);
+    if (rv != SCARD_S_SUCCESS) {
+        if (means_card_gone(rv) || means_reader_gone(rv)) {
+            SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
+            m_connected = false;
+            return Error(means_card_gone(rv) ? Errc::CardRemoved : Errc::NoReader,
+                         "reconnect to \"" + m_reader + "\": card or reader gone");
+        }
+        return pcsc::error_from(rv, "reconnect to \"" + m_reader + "\"");
+    }
+    m_protocol = protocol;
+    ++m_epoch;
+
+    char name[MAX_READERNAME + 1];
+    DWORD name_len = sizeof name;
+    DWORD state = 0, proto = 0;
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof atr;
+    if (SCardStatus(card_of(m_card), name, &name_len, &state, &proto, atr, &atr_len) == SCARD_S_SUCCESS)
+        m_atr.assign(atr, atr + std::min<DWORD>(atr_len, sizeof atr));
+    return {};
+}
+
+namespace {
+
+Error not_connected(const std::string& reader)
+{
+    return Error(Errc::CardRemoved, "\"" + reader + "\": no card connection (card was removed)");
+}
+
+}  // namespace
+
+Result<void> PcscTransport::begin_transaction()
+{
+    if (!m_connected) return not_connected(m_reader);
+    for (int attempt = 0;; ++attempt) {
+        const LONG rv = SCardBeginTransaction(card_of(m_card));
+        if (rv == SCARD_S_SUCCESS) return {};
+        if (rv == SCARD_W_RESET_CARD && attempt == 0) {
+            // Someone reset the card since we last used it. Nothing was sent in this transaction
+            // yet, so acknowledge the reset and carry on; callers see the new reset_epoch().
+            trace::note(m_reader + " card was reset by another party: reconnecting");
+            MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
+            continue;
+        }
+        if (means_card_gone(rv) || means_reader_gone(rv)) {
+            SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
+            m_connected = false;
+            return Error(means_card_gone(rv) ? Errc::CardRemoved : Errc::NoReader,
+                         "begin transaction on \"" + m_reader + "\": card or reader gone");
+        }
+        return pcsc::error_from(rv, "begin transaction on \"" + m_reader + "\"");
+    }
+}
+
+void PcscTransport::end_transaction(Disposition how) noexcept
+{
+    if (!m_connected) return;
+    const LONG rv = SCardEndTransaction(card_of(m_card), disposition_of(how));
+    if (how != Disposition::Leave && rv == SCARD_S_SUCCESS) ++m_epoch;
+}
+
+Result<Bytes> PcscTransport::transmit(ByteView command)
+{
+    if (!m_connected) return not_connected(m_reader);
+    const SCARD_IO_REQUEST* pci = m_protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    Bytes reply(MAX_BUFFER_SIZE_EXTENDED);
+    DWORD reply_len = static_cast<DWORD>(reply.size());
+    const LONG rv = SCardTransmit(card_of(m_card), pci, command.data(),
+                                  static_cast<DWORD>(command.size()), nullptr, reply.data(),
+                                  &reply_len);
+    if (rv == SCARD_S_SUCCESS) {
+        reply.resize(std::min<std::size_t>(reply_len, reply.size()));
+        return reply;
+    }
+    if (rv == SCARD_W_RESET_CARD) {
+        // The command was not executed. Reconnect so the next transaction works, but tell the
+        // caller: every VERIFY done before is gone (jpki-card.md §1.9).
+        trace::note(m_reader + " card was reset by another party: reconnecting");
+        MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
+        return Error(Errc::CardReset, "\"" + m_reader + "\": card was reset by another party");
+    }
+    if (means_card_gone(rv) || means_reader_gone(rv)) {
+        SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
+        m_connected = false;
+        return Error(means_card_gone(rv) ? Errc::CardRemoved : Errc::NoReader,
+                     "transmit on \"" + m_reader + "\": card or reader gone");
+    }
+    return pcsc::error_from(rv, "transmit on \"" + m_reader + "\"");
+}
+
+Result<void> PcscTransport::reset(Disposition how)
+{
+    if (!m_connected) return not_connected(m_reader);
+    trace::note(m_reader + " " + disposition_name(how));
+    return reconnect(disposition_of(how));
+}
+
+bool PcscTransport::extended_length() const noexcept
+{
+    return atr::declares_extended_length(m_atr);
+}
+
+}  // namespace mynacard::apdu
