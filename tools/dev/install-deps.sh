@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mynacard needs to build, test and demo. Idempotent: when every
+# package is already installed it does nothing (no `apt-get update`, no root needed).
+#
+#   tools/dev/install-deps.sh            install what is missing (as root)
+#   tools/dev/install-deps.sh --list     print the package list, one per line
+#   tools/dev/install-deps.sh --check    exit 1 when something is missing, install nothing
+#
+# This list is the one place that says which packages the project uses; README.md
+# "Dependencies" explains why each is there.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential g++ cmake ninja-build pkg-config
+  # libraries the core, the module and card-cp link
+  libpcsclite-dev libssl-dev libtasn1-6-dev libinih-dev libcli11-dev nlohmann-json3-dev
+  libp11-kit-dev
+  # PC/SC runtime and the virtual reader driver the tests and the demo run against
+  pcscd vsmartcard-vpcd
+  # test framework and tools used by tests and the demo
+  catch2 libtasn1-bin openssl iproute2 util-linux procps
+  # interoperability peers: real PKCS#11 clients and a reference module
+  opensc opensc-pkcs11 gnutls-bin libengine-pkcs11-openssl libnss3-tools p11-kit
+  # fuzzing (libFuzzer)
+  clang-14 libclang-rt-14-dev
+)
+
+missing_packages() {
+  local p status
+  for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "installed" ] || echo "$p"
+  done
+}
+
+case "${1:-}" in
+  --list) printf '%s\n' "${packages[@]}"; exit 0 ;;
+  --check)
+    missing=$(missing_packages)
+    if [ -n "$missing" ]; then echo "missing:" $missing; exit 1; fi
+    exit 0 ;;
+  "") ;;
+  *) echo "usage: $0 [--list|--check]" >&2; exit 64 ;;
+esac
+
+mapfile -t missing < <(missing_packages)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+
+# Keep maintainer scripts from starting services (pcscd's postinst would start pcscd.socket):
+# tests and the demo run their own pcscd in a private namespace. policy-rc.d exit 101 =
+# "action forbidden", honoured by invoke-rc.d and deb-systemd-invoke. Only installed when no
+# policy-rc.d exists, and removed again on any exit.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod 0755 "$policy"
+  own_policy=1
+fi
+cleanup() { if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+mapfile -t still < <(missing_packages)
+if [ "${#still[@]}" -ne 0 ]; then
+  echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+  exit 1
+fi
+echo "install-deps: done"
