@@ -1,0 +1,216 @@
+// JPKI command sequences (jpki-card.md §1.3-§1.8). Status words become errors through
+// apdu::to_error only; here we decide only what a word means in context (6B00 at the end of an
+// EF, 6982 before login, 6A82 for a key that was never issued).
+#include "card_io.hpp"
+
+#include <algorithm>
+
+#include "mynacard/apdu/command.hpp"
+#include "mynacard/apdu/status_word.hpp"
+#include "mynacard/apdu/tlv.hpp"
+
+namespace mynacard::jpki::detail {
+namespace {
+
+constexpr std::uint16_t kSwEndOfFileWarning = 0x6282;  // ISO 7816-4 §5.6: end of file reached
+constexpr std::uint16_t kSwWrongP1P2 = 0x6B00;         // offset beyond the EF (§1.5)
+constexpr std::uint16_t kSwWrongLength = 0x6700;
+constexpr std::uint16_t kSwFileNotFound = 0x6A82;
+constexpr std::uint16_t kSwSecurityStatus = 0x6982;
+constexpr std::uint16_t kSwAuthBlocked = 0x6983;
+constexpr std::uint16_t kSwRefDataBlocked = 0x6984;
+
+bool data_ok(apdu::StatusWord sw) { return sw.ok() || sw.value == kSwEndOfFileWarning; }
+
+/// Errors that mean the card or reader is gone: falling back to another read form is pointless.
+bool fatal_transport(Errc code)
+{
+    switch (code) {
+    case Errc::NoService:
+    case Errc::NoReader:
+    case Errc::CardAbsent:
+    case Errc::CardRemoved:
+    case Errc::CardReset:
+    case Errc::Cancelled:
+        return true;
+    default:
+        return false;
+    }
+}
+
+Result<apdu::Response> read_binary(apdu::Transaction& tx, std::size_t offset, std::size_t le)
+{
+    return apdu::transceive(tx, apdu::Command::read_binary(static_cast<std::uint16_t>(offset), le));
+}
+
+}  // namespace
+
+Result<void> select_aid(apdu::Transaction& tx, const layout::Aid& aid, const char* what)
+{
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::select_aid(aid)));
+    if (!rsp.sw.ok()) return apdu::to_error(rsp.sw, (std::string("SELECT ") + what).c_str());
+    return {};
+}
+
+Result<void> select_ef(apdu::Transaction& tx, std::uint16_t fid)
+{
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::select_ef(fid)));
+    if (!rsp.sw.ok()) {
+        const std::string ctx = "SELECT EF " + to_hex(Bytes{static_cast<std::uint8_t>(fid >> 8),
+                                                              static_cast<std::uint8_t>(fid)});
+        return apdu::to_error(rsp.sw, ctx.c_str());
+    }
+    return {};
+}
+
+Result<Bytes> read_prefix(apdu::Transaction& tx, std::size_t length)
+{
+    MYNACARD_TRY(auto rsp, read_binary(tx, 0, length));
+    if (!data_ok(rsp.sw)) return apdu::to_error(rsp.sw, "READ BINARY");
+    if (rsp.data.size() > length) rsp.data.resize(length);
+    return std::move(rsp.data);
+}
+
+Result<Bytes> read_first_chunk(apdu::Transaction& tx)
+{
+    MYNACARD_TRY(auto rsp, read_binary(tx, 0, layout::kShortReadChunk));
+    if (rsp.sw.value == kSwWrongLength) {
+        // A card that refuses an Le beyond a small EF (ISO 7816-4 §5.6 6700): the header fits in
+        // 8 bytes for any object below 2^40 bytes, enough to learn the length.
+        MYNACARD_TRY(auto small, read_binary(tx, 0, 8));
+        rsp = std::move(small);
+    }
+    if (!data_ok(rsp.sw)) return apdu::to_error(rsp.sw, "READ BINARY first chunk");
+    if (rsp.data.empty()) return Unexpected{Errc::MalformedResponse, "EF is empty"};
+    return std::move(rsp.data);
+}
+
+Result<std::size_t> tlv_object_length(ByteView prefix)
+{
+    auto header = apdu::tlv::parse_header(prefix);
+    if (!header) return Unexpected{Errc::MalformedResponse, "BER header: " + header.error().context};
+    return header->total();
+}
+
+Result<Bytes> read_object(apdu::Transaction& tx, const ObjectLength& length, ReadPlan plan)
+{
+    Bytes buf = std::move(plan.first_chunk);
+    if (buf.empty()) {
+        MYNACARD_TRY(Bytes first, read_first_chunk(tx));
+        buf = std::move(first);
+    }
+    MYNACARD_TRY(const std::size_t total, length(buf));
+    // Short READ BINARY has a 15-bit offset (§1.5): a larger object cannot be read this way.
+    if (total > layout::kMaxOffset + layout::kShortReadChunk)
+        return Unexpected{Errc::MalformedResponse, "object length " + std::to_string(total) +
+                                                       " exceeds what READ BINARY can address"};
+    if (buf.size() >= total) {
+        buf.resize(total);  // filler after the DER object (§1.4)
+        return buf;
+    }
+
+    if (plan.try_extended && *plan.try_extended) {
+        const std::size_t want = std::min(total - buf.size(), layout::kMaxExtendedRead);
+        auto rsp = read_binary(tx, buf.size(), want);
+        if (!rsp && fatal_transport(rsp.error().code)) return Unexpected{std::move(rsp).error()};
+        if (rsp && data_ok(rsp->sw) && !rsp->data.empty()) {
+            buf.insert(buf.end(), rsp->data.begin(), rsp->data.end());
+        } else {
+            // 6700, 6Cxx left after the re-issue, LengthOutOfRange from the encoder, or a reader
+            // that drops extended APDUs: use short reads from here on (§1.5: default short).
+            *plan.try_extended = false;
+        }
+    }
+
+    while (buf.size() < total) {
+        const std::size_t want = std::min(total - buf.size(), layout::kShortReadChunk);
+        MYNACARD_TRY(auto rsp, read_binary(tx, buf.size(), want));
+        if (rsp.sw.value == kSwWrongP1P2 || (data_ok(rsp.sw) && rsp.data.empty()))
+            return Unexpected{Errc::MalformedResponse,
+                              "EF ends at " + std::to_string(buf.size()) + " bytes, its header says " +
+                                  std::to_string(total)};
+        if (!data_ok(rsp.sw)) return apdu::to_error(rsp.sw, "READ BINARY");
+        buf.insert(buf.end(), rsp.data.begin(), rsp.data.end());
+    }
+    buf.resize(total);
+    return buf;
+}
+
+Result<PinStatus> query_pin(apdu::Transaction& tx, PinKind kind)
+{
+    const auto where = layout::pin_location(kind);
+    MYNACARD_TRY_VOID(select_ef(tx, where.ef));
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::verify_status(layout::kPinP2)));
+    PinStatus status;
+    status.kind = kind;
+    status.max_tries = where.max_tries;
+    if (rsp.sw.ok()) {
+        status.tries_left.reset();  // already verified; some cards do not report the count (§1.6)
+    } else if (auto left = rsp.sw.retries_left()) {
+        status.tries_left = *left;
+    } else if (rsp.sw.value == kSwAuthBlocked || rsp.sw.value == kSwRefDataBlocked) {
+        status.tries_left = 0;
+    } else {
+        return apdu::to_error(rsp.sw, (std::string("PIN status ") + to_string(kind)).c_str());
+    }
+    return status;
+}
+
+Result<void> check_pin_policy(const PinStatus& status, const VerifyOptions& options)
+{
+    const std::string which = to_string(status.kind);
+    if (status.locked()) {
+        Error e(Errc::PinLocked, which + " PIN is locked; nothing was sent to the card");
+        e.tries_left = 0;
+        return e;
+    }
+    if (status.final_try()) {
+        const bool refused = options.final_try == FinalTryPolicy::Deny ||
+                             (options.final_try == FinalTryPolicy::Confirm && !options.final_try_confirmed);
+        if (refused) {
+            Error e(Errc::FinalTryRefused,
+                    which + " PIN has one try left; the final-try policy refused to send it");
+            e.tries_left = 1;
+            return e;
+        }
+    }
+    return {};
+}
+
+Result<void> verify_pin(apdu::Transaction& tx, PinKind kind, const SecureBytes& pin,
+                        const VerifyOptions& options)
+{
+    MYNACARD_TRY(auto status, query_pin(tx, kind));
+    MYNACARD_TRY_VOID(check_pin_policy(status, options));
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::verify(layout::kPinP2, pin)));
+    if (!rsp.sw.ok())
+        return apdu::to_error(rsp.sw, (std::string("VERIFY ") + to_string(kind) + " PIN").c_str());
+    return {};
+}
+
+Result<void> change_reference_data(apdu::Transaction& tx, PinKind kind, const SecureBytes& new_pin)
+{
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::change_reference_data(
+                                                    layout::kChangeP1, layout::kPinP2, new_pin)));
+    if (!rsp.sw.ok())
+        return apdu::to_error(rsp.sw, (std::string("CHANGE REFERENCE DATA ") + to_string(kind)).c_str());
+    return {};
+}
+
+Result<Bytes> compute_signature(apdu::Transaction& tx, KeyKind key, ByteView digest_info)
+{
+    if (auto selected = select_ef(tx, layout::key_ef(key)); !selected) {
+        if (selected.error().sw == kSwFileNotFound)
+            return Unexpected{Errc::NoSuchKey, std::string(to_string(key)) + " key is not issued on this card"};
+        return Unexpected{std::move(selected).error()};
+    }
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(digest_info)));
+    if (rsp.sw.value == kSwSecurityStatus)
+        return Error(Errc::NotLoggedIn, rsp.sw.value,
+                     std::string(to_string(key)) + " key: the card says the PIN is not verified");
+    if (!rsp.sw.ok()) return apdu::to_error(rsp.sw, "COMPUTE DIGITAL SIGNATURE");
+    if (rsp.data.empty()) return Unexpected{Errc::MalformedResponse, "empty signature"};
+    return std::move(rsp.data);
+}
+
+}  // namespace mynacard::jpki::detail
