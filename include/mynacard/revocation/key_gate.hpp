@@ -54,4 +54,15 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/// The Unknown-status policy configured for `key` (revocation.policy.sign / policy.auth).
+UnknownStatusPolicy policy_for(jpki::KeyKind key, const Config::Revocation& config) noexcept;
+
+/// The policy table of pin-and-suspension.md §3.7 applied to a status already computed:
+///   Good -> allowed; Expired/NotYetValid/Revoked/OnHold/LocallySuspended -> refused always;
+///   Unknown -> refused (FailClosed, device_error::kUnknownFailClosed), allowed with
+///   warning = true (FailOpenWarn, device_error::kUnknownWarned) or allowed (FailOpen, 0).
+/// `message` names the key, the status, its source and what to do (municipal office; the
+/// 24-hour hotline 0120-95-0178 for a lost or stolen card). KeyGate::decide() uses this.
+KeyDecision apply_policy(jpki::KeyKind key, const StatusResult& status, const Config::Revocation& config);
+
 }  // namespace mynacard::revocation

@@ -11,6 +11,16 @@ enum class CertStatus { Good, Expired, NotYetValid, Revoked, OnHold, LocallySusp
 
 const char* to_string(CertStatus s) noexcept;  ///< "good", "expired", "on-hold", ...
 
+/// RFC 5280 §5.3.1 CRLReason name ("keyCompromise", "certificateHold", ...); "unspecified" for
+/// -1 (no reason given) and "reason-<n>" for codes outside the list.
+std::string crl_reason_name(int code);
+
+/// Expired, NotYetValid, Revoked, OnHold, LocallySuspended: refused whatever the policy.
+constexpr bool always_refused(CertStatus s) noexcept
+{
+    return s != CertStatus::Good && s != CertStatus::Unknown;
+}
+
 struct StatusResult {
     CertStatus status = CertStatus::Unknown;
     int crl_reason = -1;          ///< RFC 5280 CRLReason code, or -1
