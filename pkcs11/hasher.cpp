@@ -1,0 +1,74 @@
+// Software hashing and PKCS#1 v1.5 verification with OpenSSL (C_Digest*, C_Verify*, and the
+// hash step of CKM_SHA*_RSA_PKCS before the card signs the DigestInfo).
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "operations.hpp"
+
+namespace mynacard::p11 {
+namespace {
+
+const EVP_MD* md_for(jpki::HashAlg alg) noexcept
+{
+    switch (alg) {
+    case jpki::HashAlg::Sha1: return EVP_sha1();
+    case jpki::HashAlg::Sha224: return EVP_sha224();
+    case jpki::HashAlg::Sha256: return EVP_sha256();
+    case jpki::HashAlg::Sha384: return EVP_sha384();
+    case jpki::HashAlg::Sha512: return EVP_sha512();
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+void Hasher::Free::operator()(evp_md_ctx_st* p) const noexcept { EVP_MD_CTX_free(p); }
+
+Result<Hasher> Hasher::start(jpki::HashAlg alg)
+{
+    Hasher h;
+    h.m_alg = alg;
+    h.m_ctx.reset(EVP_MD_CTX_new());
+    if (!h.m_ctx || EVP_DigestInit_ex(h.m_ctx.get(), md_for(alg), nullptr) != 1)
+        return Unexpected{Errc::Crypto, "EVP_DigestInit_ex"};
+    return h;
+}
+
+Result<void> Hasher::update(ByteView data)
+{
+    if (!data.empty() && EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()) != 1)
+        return Unexpected{Errc::Crypto, "EVP_DigestUpdate"};
+    return {};
+}
+
+Result<Bytes> Hasher::peek() const
+{
+    std::unique_ptr<EVP_MD_CTX, Free> copy(EVP_MD_CTX_new());
+    if (!copy || EVP_MD_CTX_copy_ex(copy.get(), m_ctx.get()) != 1)
+        return Unexpected{Errc::Crypto, "EVP_MD_CTX_copy_ex"};
+    Bytes out(EVP_MAX_MD_SIZE);
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(copy.get(), out.data(), &n) != 1)
+        return Unexpected{Errc::Crypto, "EVP_DigestFinal_ex"};
+    out.resize(n);
+    return out;
+}
+
+CK_RV verify_pkcs1(evp_pkey_st* key, ByteView digest_info, ByteView signature)
+{
+    const int size = EVP_PKEY_get_size(key);
+    if (size <= 0) return CKR_GENERAL_ERROR;
+    if (signature.size() != static_cast<std::size_t>(size)) return CKR_SIGNATURE_LEN_RANGE;
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr),
+                                                                   &EVP_PKEY_CTX_free);
+    if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
+        return CKR_GENERAL_ERROR;
+    // No signature digest set: OpenSSL recovers the PKCS#1 type-1 block and compares its
+    // payload with `digest_info` byte for byte (what CKM_RSA_PKCS verification means, §2.1.6).
+    const int ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(),
+                                   digest_info.data(), digest_info.size());
+    return ok == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+}
+
+}  // namespace mynacard::p11

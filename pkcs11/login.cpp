@@ -1,0 +1,141 @@
+// C_Login / C_Logout / C_SetPIN / C_InitPIN (PKCS#11 v2.40 §5.6, §5.5) through the card layer's
+// PIN rules (pin-and-suspension.md §1.5): a malformed PIN never reaches the card, a locked
+// counter is refused without VERIFY, the final-try guard comes from [pin] final_try, and a
+// PIN is never kept: it goes to the card once, in a wiping buffer.
+#include "api.hpp"
+#include "errors.hpp"
+#include "internal.hpp"
+#include "mynacard/jpki/pin.hpp"
+#include "mynacard/revocation/status.hpp"
+
+namespace mynacard::p11 {
+namespace {
+
+ByteView pin_view(CK_UTF8CHAR_PTR pin, CK_ULONG len) { return ByteView(pin, len); }
+
+jpki::VerifyOptions verify_options(const Module& m)
+{
+    // A PKCS#11 caller cannot be asked "are you sure?": Confirm without a confirmation
+    // refuses the final try like Deny (the card layer applies the policy).
+    return jpki::VerifyOptions{m.config.pin.final_try, false};
+}
+
+/// Refuses a login when the suspension checks already know the key's certificate is bad
+/// ([pin] skip_login_if_revoked; pin-and-suspension.md §3.8). Only certificates already read
+/// are considered: nothing is read from the card or the network here.
+CK_RV login_gate(Module& m, Session& s, Card& card)
+{
+    if (!m.gate || !m.config.pin.skip_login_if_revoked) return CKR_OK;
+    const auto it = card.certificates.find(jpki::cert_for(key_of(s.token)));
+    if (it == card.certificates.end()) return CKR_OK;
+    const GateVerdict verdict = m.gate->known_bad(key_of(s.token), it->second, card.session.info().identity.serial);
+    if (verdict.allowed) return CKR_OK;
+    log_line(LogLevel::Info, "login refused: " + verdict.message);
+    s.device_error = revocation::device_error::kLoginRefusedRevoked;
+    return CKR_FUNCTION_FAILED;
+}
+
+/// Local checks then VERIFY (CardSession::verify_pin).
+CK_RV verify(Module& m, Session& s, Card& card, CK_UTF8CHAR_PTR pin, CK_ULONG len)
+{
+    const jpki::PinKind kind = pin_of(s.token);
+    // Checked here before anything else so the card is provably untouched (CKR_PIN_LEN_RANGE /
+    // CKR_PIN_INVALID, OpenSC's precedent; pin-and-suspension.md §1.5.5).
+    if (auto normalized = jpki::normalize_pin(kind, pin_view(pin, len)); !normalized) {
+        s.device_error = 0;
+        return to_ck_rv(normalized.error());
+    }
+    if (CK_RV rv = login_gate(m, s, card); rv != CKR_OK) return rv;
+    auto done = card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m));
+    if (!done) return card_failure(m, s.reader, &s, done.error());
+    s.device_error = 0;
+    return CKR_OK;
+}
+
+}  // namespace
+
+/// C_Login (§5.6). CKU_USER logs the token in for all its sessions; CKU_CONTEXT_SPECIFIC
+/// authorises the one signature in progress on a CKA_ALWAYS_AUTHENTICATE key (§4.9).
+CK_RV login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
+{
+    Session* s = nullptr;
+    Card* card = nullptr;
+    if (CK_RV rv = find_session(m, h, &s, &card); rv != CKR_OK) return rv;
+    // No CKF_PROTECTED_AUTHENTICATION_PATH: the PIN must be given.
+    if (pin == nullptr) return CKR_ARGUMENTS_BAD;
+    // The card has no security officer: the SO role does not exist on these tokens.
+    if (user != CKU_USER && user != CKU_CONTEXT_SPECIFIC) return CKR_USER_TYPE_INVALID;
+    sync_login(*card);
+    TokenState& ts = card->token(s->token);
+    if (user == CKU_CONTEXT_SPECIFIC) {
+        if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!ts.logged_in) return CKR_USER_NOT_LOGGED_IN;
+        const CK_RV rv = verify(m, *s, *card, pin, len);
+        if (rv == CKR_OK) s->sign->context_login = true;
+        return rv;
+    }
+    if (ts.logged_in) return CKR_USER_ALREADY_LOGGED_IN;
+    const std::size_t reader = s->reader;
+    const TokenKind token = s->token;
+    if (CK_RV rv = verify(m, *s, *card, pin, len); rv != CKR_OK) return rv;
+    ts.logged_in = true;
+    // The sign certificate and keys become readable now (EF 0001 after the password). The
+    // login itself succeeded: only a vanished card changes the answer.
+    const CK_RV loaded = load_objects(m, reader, *card, token, s);
+    return loaded == CKR_DEVICE_REMOVED ? loaded : CKR_OK;
+}
+
+/// C_Logout (§5.6). The card keeps a VERIFY until power is removed (jpki-card.md §1.9), so the
+/// card is power-cycled: that logs out both tokens of the card.
+CK_RV logout(Module& m, CK_SESSION_HANDLE h)
+{
+    Session* s = nullptr;
+    Card* card = nullptr;
+    if (CK_RV rv = find_session(m, h, &s, &card); rv != CKR_OK) return rv;
+    sync_login(*card);
+    if (!card->token(s->token).logged_in) return CKR_USER_NOT_LOGGED_IN;
+    for (TokenState& ts : card->tokens) ts.logged_in = false;
+    // Operations that needed the login end with it.
+    for (auto& [handle, other] : m.sessions)
+        if (other.reader == s->reader) other.sign.reset();
+    if (auto done = card->session.logout(); !done) return card_failure(m, s->reader, s, done.error());
+    return CKR_OK;
+}
+
+/// C_SetPIN (§5.5): VERIFY the old value, then CHANGE REFERENCE DATA (jpki-card.md §1.8).
+CK_RV set_pin(Module& m, CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
+              CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len)
+{
+    Session* s = nullptr;
+    Card* card = nullptr;
+    if (CK_RV rv = find_session(m, h, &s, &card); rv != CKR_OK) return rv;
+    if (old_pin == nullptr || new_pin == nullptr) return CKR_ARGUMENTS_BAD;
+    if (!s->read_write) return CKR_SESSION_READ_ONLY;
+    const jpki::PinKind kind = pin_of(s->token);
+    if (auto ok = jpki::normalize_pin(kind, pin_view(old_pin, old_len)); !ok) return to_ck_rv(ok.error());
+    if (auto ok = jpki::normalize_pin(kind, pin_view(new_pin, new_len), true); !ok) return to_ck_rv(ok.error());
+    sync_login(*card);
+    const bool any_login = card->tokens[0].logged_in || card->tokens[1].logged_in;
+    auto done = card->session.change_pin(kind, SecureBytes(old_pin, old_pin + old_len),
+                                         SecureBytes(new_pin, new_pin + new_len), verify_options(m));
+    if (!done) return card_failure(m, s->reader, s, done.error());
+    s->device_error = 0;
+    // The change verified the old PIN on the card. If the application had not logged in,
+    // do not leave the key usable behind its back: remove power (logs out the card).
+    if (!any_login) {
+        if (auto off = card->session.logout(); !off) return card_failure(m, s->reader, s, off.error());
+    }
+    return CKR_OK;
+}
+
+/// C_InitPIN (§5.5): only the SO may call it, and these tokens have no SO.
+CK_RV init_pin(Module& m, CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR, CK_ULONG)
+{
+    Session* s = nullptr;
+    Card* card = nullptr;
+    if (CK_RV rv = find_session(m, h, &s, &card); rv != CKR_OK) return rv;
+    if (!s->read_write) return CKR_SESSION_READ_ONLY;
+    return CKR_USER_NOT_LOGGED_IN;
+}
+
+}  // namespace mynacard::p11

@@ -1,0 +1,37 @@
+// The hook where the suspension checks (issue 6, revocation::KeyGate) decide whether a card key
+// may sign now. C_SignInit asks it; C_Login asks known_bad() when pin.skip_login_if_revoked is
+// set (pin-and-suspension.md §3.8). Kept as a small interface so the module does not depend on
+// how the decision is made, and tests can see exactly what the module does with a refusal.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "mynacard/config.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "mynacard/jpki/types.hpp"
+
+namespace mynacard::p11 {
+
+struct GateVerdict {
+    bool allowed = true;
+    unsigned long device_error = 0;  ///< CK_SESSION_INFO.ulDeviceError (revocation::device_error)
+    std::string message;             ///< for the log; never personal data
+};
+
+class SignGate {
+public:
+    virtual ~SignGate() = default;
+    /// May `key` (whose certificate is `cert`, on the card `card_serial`) sign now?
+    virtual GateVerdict decide(jpki::KeyKind key, const jpki::Certificate& cert,
+                               const std::string& card_serial) = 0;
+    /// A refusal already known without network or file work (to refuse C_Login before VERIFY).
+    virtual GateVerdict known_bad(jpki::KeyKind key, const jpki::Certificate& cert,
+                                  const std::string& card_serial) = 0;
+};
+
+/// The gate the module uses for `config`: the revocation::KeyGate when the library provides it,
+/// nullptr when no gate is built in (then nothing is checked and nothing is refused).
+std::unique_ptr<SignGate> make_sign_gate(const Config& config);
+
+}  // namespace mynacard::p11

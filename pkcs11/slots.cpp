@@ -1,0 +1,254 @@
+// Readers -> slots, token presence, hot-plug (PKCS#11 v2.40 §5.5 C_GetSlotList, C_GetSlotInfo,
+// C_WaitForSlotEvent). Two slots per reader: index*2 = auth token, index*2+1 = sign token
+// (architecture-guide.md §3.4: one PKCS#11 token has one user PIN). A reader keeps its index for
+// the module's life, so slot IDs stay stable across calls while readers come and go.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "api.hpp"
+#include "copy_out.hpp"
+#include "errors.hpp"
+#include "internal.hpp"
+
+namespace mynacard::p11 {
+namespace {
+
+void queue_events(Module& m, std::size_t index)
+{
+    for (CK_SLOT_ID slot : {static_cast<CK_SLOT_ID>(index * 2), static_cast<CK_SLOT_ID>(index * 2 + 1)})
+        if (std::find(m.events.begin(), m.events.end(), slot) == m.events.end()) m.events.push_back(slot);
+}
+
+std::size_t index_of(Module& m, const std::string& name)
+{
+    for (std::size_t i = 0; i < m.readers.size(); ++i)
+        if (m.readers[i].name == name) return i;
+    m.readers.emplace_back();
+    m.readers.back().name = name;
+    return m.readers.size() - 1;
+}
+
+/// What the module last saw, in the form PcscContext::wait_for_change compares against.
+std::vector<apdu::ReaderInfo> known_readers(const Module& m)
+{
+    std::vector<apdu::ReaderInfo> known;
+    for (const Reader& r : m.readers)
+        if (r.listed) known.push_back(r.info);
+    return known;
+}
+
+std::string utf8_prefix(const std::string& text, std::size_t max)
+{
+    if (text.size() <= max) return text;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    return text.substr(0, n);
+}
+
+}  // namespace
+
+void apply_reader_list(Module& m, const std::vector<apdu::ReaderInfo>& list, bool events)
+{
+    std::vector<bool> seen(m.readers.size() + list.size(), false);
+    for (const apdu::ReaderInfo& info : list) {
+        const std::size_t i = index_of(m, info.name);
+        seen[i] = true;
+        Reader& r = m.readers[i];
+        const bool was_listed = r.listed;
+        const apdu::ReaderInfo before = r.info;
+        r.listed = true;
+        r.info = info;
+        // pcsc-lite counts card insertions/removals per reader: a different count means the
+        // card we bound is gone even if another one is present now.
+        const bool changed = was_listed ? (before.card_present != info.card_present ||
+                                           before.event_count != info.event_count)
+                                        : info.card_present;
+        if (r.card && (!info.card_present || info.event_count != r.card->event_count)) drop_card(m, i);
+        if (r.unrecognized_event_count &&
+            (!info.card_present || *r.unrecognized_event_count != info.event_count))
+            r.unrecognized_event_count.reset();
+        if (changed && events) queue_events(m, i);
+    }
+    for (std::size_t i = 0; i < m.readers.size(); ++i) {
+        Reader& r = m.readers[i];
+        if (seen[i] || !r.listed) continue;
+        // The reader itself went away (unplugged): its slots become invalid.
+        if (r.info.card_present && events) queue_events(m, i);
+        drop_card(m, i);
+        r.listed = false;
+        r.info = apdu::ReaderInfo{};
+        r.info.name = r.name;
+        r.unrecognized_event_count.reset();
+    }
+}
+
+void refresh_readers(Module& m, bool events)
+{
+    if (!m.pcsc) {
+        auto context = apdu::PcscContext::establish();
+        if (!context) {
+            apply_reader_list(m, {}, events);
+            return;
+        }
+        m.pcsc.emplace(std::move(*context));
+    }
+    auto list = m.pcsc->list_readers();
+    if (!list) {
+        log_line(LogLevel::Error, "listing readers: " + list.error().message());
+        if (list.error().code == Errc::NoService) {
+            // pcscd went away: every reader and card with it. A new context next time.
+            m.pcsc.reset();
+            apply_reader_list(m, {}, events);
+        }
+        return;
+    }
+    apply_reader_list(m, *list, events);
+}
+
+Reader* reader_for_slot(Module& m, CK_SLOT_ID slot, TokenKind* token)
+{
+    const std::size_t index = static_cast<std::size_t>(slot / 2);
+    if (index >= m.readers.size() || !m.readers[index].listed) return nullptr;
+    if (token != nullptr) *token = (slot % 2 == 0) ? TokenKind::Auth : TokenKind::Sign;
+    return &m.readers[index];
+}
+
+bool token_present(const Reader& r, TokenKind token)
+{
+    if (!r.listed || !r.info.card_present) return false;
+    if (r.unrecognized_event_count && *r.unrecognized_event_count == r.info.event_count) return false;
+    // An under-15 card has no signing key or certificate (EF 0008; jpki-card.md §1.4).
+    if (token == TokenKind::Sign && r.card && !r.card->session.info().has_sign_certificate) return false;
+    return true;
+}
+
+CK_RV bind_card(Module& m, std::size_t index, Card** card)
+{
+    Reader& r = m.readers[index];
+    if (r.card) {
+        *card = r.card.get();
+        return CKR_OK;
+    }
+    if (!r.listed || !r.info.card_present || !m.pcsc) return CKR_TOKEN_NOT_PRESENT;
+    if (r.unrecognized_event_count && *r.unrecognized_event_count == r.info.event_count)
+        return CKR_TOKEN_NOT_RECOGNIZED;
+    auto transport = m.pcsc->connect(r.name);
+    if (!transport) {
+        log_line(LogLevel::Info, "connect " + r.name + ": " + transport.error().message());
+        return means_removal(transport.error().code) ? CKR_TOKEN_NOT_PRESENT : to_ck_rv(transport.error());
+    }
+    jpki::SessionOptions options;
+    options.cache = m.config.cache;
+    auto session = jpki::CardSession::open(std::move(*transport), options);
+    if (!session) {
+        log_line(LogLevel::Info, "open card in " + r.name + ": " + session.error().message());
+        if (session.error().code == Errc::NotSupported) {
+            r.unrecognized_event_count = r.info.event_count;
+            return CKR_TOKEN_NOT_RECOGNIZED;
+        }
+        return means_removal(session.error().code) ? CKR_TOKEN_NOT_PRESENT : to_ck_rv(session.error());
+    }
+    r.card = std::make_unique<Card>(m.next_card_id++, r.info.event_count, std::move(*session));
+    *card = r.card.get();
+    return CKR_OK;
+}
+
+void drop_card(Module& m, std::size_t index)
+{
+    Reader& r = m.readers[index];
+    if (!r.card) return;
+    close_sessions(m, index, std::nullopt);
+    r.card.reset();
+}
+
+/// C_GetSlotList (§5.5). The reader list is re-read by the size query (pSlotList == NULL);
+/// the second call returns the same list.
+CK_RV get_slot_list(Module& m, CK_BBOOL token_present_only, CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
+{
+    if (count == nullptr) return CKR_ARGUMENTS_BAD;
+    auto& cached = m.slot_lists[token_present_only ? 1 : 0];
+    if (list == nullptr || !cached) {
+        refresh_readers(m, true);
+        std::vector<CK_SLOT_ID> ids;
+        for (std::size_t i = 0; i < m.readers.size(); ++i) {
+            const Reader& r = m.readers[i];
+            if (!r.listed) continue;
+            for (TokenKind t : {TokenKind::Auth, TokenKind::Sign})
+                if (!token_present_only || token_present(r, t))
+                    ids.push_back(static_cast<CK_SLOT_ID>(i * 2 + static_cast<unsigned>(t)));
+        }
+        cached = std::move(ids);
+    }
+    return copy_out(std::span<const CK_SLOT_ID>(*cached), list, count);
+}
+
+/// C_GetSlotInfo (§5.5).
+CK_RV get_slot_info(Module& m, CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
+{
+    if (info == nullptr) return CKR_ARGUMENTS_BAD;
+    refresh_readers(m, true);
+    TokenKind token{};
+    Reader* r = reader_for_slot(m, slot, &token);
+    if (r == nullptr) return CKR_SLOT_ID_INVALID;
+    *info = CK_SLOT_INFO{};
+    const std::string suffix = token == TokenKind::Auth ? " [JPKI Auth]" : " [JPKI Sign]";
+    fill_padded(info->slotDescription, utf8_prefix(r->name, sizeof info->slotDescription - suffix.size()) + suffix);
+    fill_padded(info->manufacturerID, "mynacard");
+    info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | (token_present(*r, token) ? CKF_TOKEN_PRESENT : 0);
+    info->hardwareVersion = CK_VERSION{0, 0};
+    info->firmwareVersion = CK_VERSION{0, 0};
+    return CKR_OK;
+}
+
+/// C_WaitForSlotEvent (§5.5). Blocks in PC/SC without holding the module lock, on a PC/SC
+/// context of its own, so other threads keep working and C_Finalize can cancel the wait.
+CK_RV wait_for_slot_event(Module& m, ModuleLock& lock, CK_FLAGS flags, CK_SLOT_ID_PTR slot)
+{
+    if (slot == nullptr) return CKR_ARGUMENTS_BAD;
+    const auto pop = [&] {
+        *slot = m.events.front();
+        m.events.pop_front();
+        return CKR_OK;
+    };
+    if ((flags & CKF_DONT_BLOCK) != 0) {
+        refresh_readers(m, true);
+        return m.events.empty() ? CKR_NO_EVENT : pop();
+    }
+    for (;;) {
+        if (!m.events.empty()) return pop();
+        const std::vector<apdu::ReaderInfo> known = known_readers(m);
+        auto context = apdu::PcscContext::establish();
+        if (!context) {
+            // pcscd is not there (yet): poll for it without holding the lock.
+            lock.unlock();
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
+            if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
+            refresh_readers(m, true);
+            continue;
+        }
+        m.waiters.push_back(&*context);
+        lock.unlock();
+        auto changed = context->wait_for_change(known, std::chrono::minutes(10));
+        CK_RV relock = lock.lock();
+        while (relock != CKR_OK) {  // the app's mutex failed: we must still unregister
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            relock = lock.lock();
+        }
+        std::erase(m.waiters, &*context);
+        if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
+        if (!changed) {
+            const Errc code = changed.error().code;
+            if (code == Errc::Timeout || code == Errc::Cancelled) continue;
+            if (code == Errc::NoService) {
+                refresh_readers(m, true);
+                continue;
+            }
+            return to_ck_rv(changed.error());
+        }
+        apply_reader_list(m, *changed, true);
+    }
+}
+
+}  // namespace mynacard::p11
