@@ -55,18 +55,27 @@ CHANNELID    0x8C7B
 CONF
 
 log=${MYNACARD_PCSCD_LOG:-/dev/null}
-pcscd --foreground --config "$conf_dir" >"$log" 2>&1 &
+# --pdeathsig: should this script itself be killed with SIGKILL (ctest's timeout), pcscd still
+# gets SIGTERM from the kernel instead of outliving it; the trap below covers every other exit.
+setpriv --pdeathsig TERM pcscd --foreground --config "$conf_dir" >"$log" 2>&1 &
 pcscd_pid=$!
 
 # Ready when the socket exists and vpcd listens on both ports (checked with ss, not by
-# connecting: a connection would look like a card insertion to vpcd).
-for _ in $(seq 1 100); do
+# connecting: a connection would look like a card insertion to vpcd). Up to 30 s: a loaded
+# 2-core CI machine running sanitized tests in parallel can be slow to start pcscd.
+ready=0
+for _ in $(seq 1 600); do
   if [ -S /run/pcscd/pcscd.comm ] && [ "$(ss -Hltn 'sport = :35963 or sport = :35964' | wc -l)" -ge 2 ]; then
+    ready=1
     break
   fi
-  kill -0 "$pcscd_pid" 2>/dev/null || { echo "pcsc-env: pcscd exited early" >&2; exit 70; }
+  kill -0 "$pcscd_pid" 2>/dev/null || { echo "pcsc-env: pcscd exited early (MYNACARD_PCSCD_LOG=FILE keeps its log)" >&2; exit 70; }
   sleep 0.05
 done
+if [ "$ready" != 1 ]; then
+  echo "pcsc-env: pcscd or vpcd not ready after 30 s (MYNACARD_PCSCD_LOG=FILE keeps pcscd's log)" >&2
+  exit 70
+fi
 
 export MYNACARD_PCSC_ENV=1
 export MYNACARD_VPCD_HOST=127.0.0.1
