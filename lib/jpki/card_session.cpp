@@ -75,8 +75,17 @@ struct CardSession::Impl {
     {
         auto tx = apdu::Transaction::begin(*transport);
         if (!tx) return Unexpected{std::move(tx).error()};
+        const std::uint64_t epoch = transport->reset_epoch();
         auto result = body(*tx);
         apdus += tx->apdu_count();
+        if (transport->reset_epoch() != epoch) {
+            // The card was reset (or pulled and put back) inside our transaction: its selection
+            // and security state are gone, so a failure after that point says nothing about the
+            // card itself (e.g. 6A82 from a SELECT EF with no AP selected).
+            forget_logins();
+            if (!result && !fatal_transport(result.error().code))
+                return Error(Errc::CardReset, "the card was reset during the operation");
+        }
         if (!result && result.error().code == Errc::CardReset) forget_logins();
         return result;
     }

@@ -1,0 +1,171 @@
+// The JPKI layer through the real PC/SC stack: pcscd + vpcd (tools/dev/pcsc-env.sh) serving the
+// virtual card, plus the example program.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "mynacard/apdu/pcsc.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "session_fixture.hpp"
+#include "vpcd_link.hpp"
+
+using namespace mynacard;
+using namespace mynacard::jpki;
+using namespace mynacard::jpki::testing;
+
+namespace {
+
+apdu::PcscContext context()
+{
+    auto ctx = apdu::PcscContext::establish();
+    if (!ctx) FAIL("PcscContext: " << ctx.error().message());
+    return std::move(ctx).value();
+}
+
+CardSession open_pcsc(const apdu::PcscContext& ctx, const std::string& reader, SessionOptions opts = options())
+{
+    auto transport = ctx.connect(reader);
+    if (!transport) FAIL("connect: " << transport.error().message());
+    auto session = CardSession::open(std::move(transport).value(), std::move(opts));
+    if (!session) FAIL("open: " << session.error().message());
+    return std::move(session).value();
+}
+
+Bytes digest_info_of(HashAlg alg, ByteView data) { return *digest_info(alg, *hash(alg, data)); }
+
+}  // namespace
+
+TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]")
+{
+    vcard::VpcdCard card;
+    const auto& pki = vcard::TestPki::shared_default();
+    auto ctx = context();
+    auto readers = ctx.list_readers();
+    REQUIRE(readers);
+    bool seen = false;
+    for (const auto& r : *readers) seen = seen || (r.name == card.reader() && r.card_present);
+    CHECK(seen);
+
+    {
+        auto transport = ctx.connect(card.reader());
+        REQUIRE(transport);
+        std::string label;
+        CHECK(*detect_card(**transport, &label) == CardType::MyNumberCard);
+        CHECK(label == "JPKIAPICCTOKEN2");
+    }
+
+    auto session = open_pcsc(ctx, card.reader());
+    CHECK(session.info().identity.serial == "AB0123456789012");
+    CHECK(*session.read_certificate(CertKind::Auth) == pki.auth_der);
+    CHECK(*session.read_certificate(CertKind::AuthCa) == pki.auth_ca_der);
+    CHECK(*session.read_certificate(CertKind::SignCa) == pki.sign_ca_der);
+
+    // PIN rules through pcscd.
+    CHECK(session.verify_pin(PinKind::Auth, secure("12a4")).error().code == Errc::PinCharactersInvalid);
+    for (int i = 0; i < 20; ++i) CHECK(session.pin_status(PinKind::Sign)->tries_left == 5);
+    CHECK(session.verify_pin(PinKind::Sign, secure("WRONG1")).error().tries_left == 4);
+    CHECK(card.card().stats().verify_with_data == 1);
+    REQUIRE(session.verify_pin(PinKind::Sign, secure("abc123")));
+    CHECK(card.card().tries_left(0x1B) == 5);
+    CHECK(*session.read_certificate(CertKind::Sign) == pki.sign_der);
+
+    const Bytes message(3000, 0x33);
+    for (HashAlg alg : {HashAlg::Sha1, HashAlg::Sha224, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512}) {
+        CAPTURE(to_string(alg));
+        auto sig = session.sign(KeyKind::Sign, digest_info_of(alg, message));
+        REQUIRE(sig);
+        CHECK(signature_verifies(pki.sign_der, alg, message, *sig));
+        auto auth_sig = session.sign_with_pin(KeyKind::Auth, secure("1234"), digest_info_of(alg, message));
+        REQUIRE(auth_sig);
+        CHECK(signature_verifies(pki.auth_der, alg, message, *auth_sig));
+    }
+
+    auto kenhojo = session.read_kenhojo(secure("1234"));
+    REQUIRE(kenhojo);
+    CHECK(kenhojo->my_number == "123456789018");
+    CHECK(kenhojo->attributes.name == vcard::PersonalData{}.name);
+
+    REQUIRE(session.logout());
+    CHECK_FALSE(session.logged_in(KeyKind::Sign));
+    CHECK_FALSE(card.card().verified(0x1B));
+    CHECK(session.sign(KeyKind::Sign, digest_info_of(HashAlg::Sha256, message)).error().code == Errc::NotLoggedIn);
+}
+
+TEST_CASE("pcsc: another application resets the card: logged out, nothing re-sent", "[jpki][pcsc][reset]")
+{
+    vcard::VpcdCard card;
+    auto ctx = context();
+    auto session = open_pcsc(ctx, card.reader());
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    const auto verifies = card.card().stats().verify_with_data;
+    {
+        auto other = ctx.connect(card.reader());
+        REQUIRE(other);
+        REQUIRE((*other)->reset(apdu::Disposition::Unpower));
+    }
+    auto sig = session.sign(KeyKind::Auth, digest_info_of(HashAlg::Sha256, Bytes{1, 2, 3}));
+    REQUIRE_FALSE(sig);
+    CHECK(sig.error().code == Errc::NotLoggedIn);
+    CHECK_FALSE(session.logged_in(KeyKind::Auth));
+    CHECK(card.card().stats().verify_with_data == verifies);
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    CHECK(session.sign(KeyKind::Auth, digest_info_of(HashAlg::Sha256, Bytes{1, 2, 3})));
+}
+
+TEST_CASE("pcsc: removal in the middle of a certificate read", "[jpki][pcsc][removal]")
+{
+    vcard::VpcdCard card;
+    auto ctx = context();
+    auto session = open_pcsc(ctx, card.reader());
+    vcard::Faults faults;
+    faults.remove_after_apdus = card.card().apdus_since_power_on() + 3;
+    card.card().set_faults(faults);
+    auto der = session.read_certificate(CertKind::AuthCa);
+    REQUIRE_FALSE(der);
+    CHECK((der.error().code == Errc::CardRemoved || der.error().code == Errc::CardAbsent));
+    card.card().set_faults({});
+}
+
+TEST_CASE("pcsc: warm start with the cache", "[jpki][pcsc][cache]")
+{
+    TempDir dir;
+    vcard::VpcdCard card;
+    auto ctx = context();
+    std::uint64_t cold = 0, warm = 0;
+    for (auto* count : {&cold, &warm}) {
+        auto session = open_pcsc(ctx, card.reader(), options(dir.path));
+        for (CertKind kind : {CertKind::Auth, CertKind::AuthCa, CertKind::SignCa}) REQUIRE(session.read_certificate(kind));
+        *count = session.apdu_count();
+    }
+    std::cout << "[cache/pcsc] open + 3 public certificates: cold " << cold << " APDUs, warm " << warm << "\n";
+    CHECK(warm < cold);
+}
+
+#ifdef MYNACARD_EXAMPLE_PATH
+TEST_CASE("pcsc: the example program lists, prints subjects and signs a file", "[jpki][pcsc][example]")
+{
+    vcard::VpcdCard card;
+    TempDir dir;
+    const auto file = dir.path / "hello.txt";
+    std::ofstream(file) << "hello, JPKI\n";
+    const auto out = dir.path / "out.txt";
+    const std::string cmd = "printf '1234\\n' | XDG_CACHE_HOME='" + dir.path.string() + "' '" MYNACARD_EXAMPLE_PATH
+                            "' --reader '" + card.reader() + "' '" + file.string() + "' > '" + out.string() + "' 2>&1";
+    const int rc = std::system(cmd.c_str());
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    INFO(text);
+    REQUIRE(rc == 0);
+    CHECK(text.find(card.reader()) != std::string::npos);
+    CHECK(text.find("My Number card") != std::string::npos);
+    CHECK(text.find("auth-ca") != std::string::npos);
+    const auto& pki = vcard::TestPki::shared_default();
+    CHECK(text.find(Certificate::from_der(pki.auth_der)->subject_text()) != std::string::npos);
+    std::ifstream sig_in(file.string() + ".sig", std::ios::binary);
+    const Bytes sig((std::istreambuf_iterator<char>(sig_in)), {});
+    const Bytes data{'h', 'e', 'l', 'l', 'o', ',', ' ', 'J', 'P', 'K', 'I', '\n'};
+    CHECK(signature_verifies(pki.auth_der, HashAlg::Sha256, data, sig));
+}
+#endif

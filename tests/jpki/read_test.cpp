@@ -1,0 +1,261 @@
+// The exact APDUs of the JPKI layer against scripts: READ BINARY rules (jpki-card.md §1.4-§1.5)
+// and the open() sequence (§1.2, §1.4, §1.14).
+#include <catch2/catch.hpp>
+
+#include "card_io.hpp"
+#include "mynacard/jpki/card.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "scripted_transport.hpp"
+
+using namespace mynacard;
+using namespace mynacard::jpki;
+using mynacard::test::ScriptedTransport;
+
+namespace {
+
+/// A fake DER object of `total` bytes (30 82 LL LL + pattern), followed by `filler` FF bytes.
+Bytes der_object(std::size_t total, std::size_t filler = 0)
+{
+    Bytes out{0x30, 0x82, static_cast<std::uint8_t>((total - 4) >> 8), static_cast<std::uint8_t>(total - 4)};
+    for (std::size_t i = 4; i < total; ++i) out.push_back(static_cast<std::uint8_t>(i * 7));
+    out.insert(out.end(), filler, 0xFF);
+    return out;
+}
+
+std::string slice_hex(const Bytes& b, std::size_t from, std::size_t n, const char* sw)
+{
+    return to_hex(ByteView(b).subspan(from, n)) + sw;
+}
+
+Result<Bytes> read(ScriptedTransport& card, bool* extended = nullptr)
+{
+    auto tx = apdu::Transaction::begin(card);
+    REQUIRE(tx);
+    return detail::read_object(*tx, der_object_length, {extended, {}});
+}
+
+}  // namespace
+
+TEST_CASE("read_object: 256-byte short reads, filler dropped", "[jpki][read]")
+{
+    const Bytes ef = der_object(600, 100);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+        .expect("00 B0 01 00 00", slice_hex(ef, 256, 256, "9000"))
+        .expect("00 B0 02 00 58", slice_hex(ef, 512, 88, "9000"));
+    auto der = read(card);
+    REQUIRE(der);
+    CHECK(*der == Bytes(ef.begin(), ef.begin() + 600));
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: short answers, 6282 at the end", "[jpki][read]")
+{
+    const Bytes ef = der_object(304);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+        .expect("00 B0 01 00 30", slice_hex(ef, 256, 20, "9000"))      // the card gives less
+        .expect("00 B0 01 14 1C", slice_hex(ef, 276, 28, "6282"));     // end-of-file warning
+    auto der = read(card);
+    REQUIRE(der);
+    CHECK(*der == ef);
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: a small object in one answer with 6282", "[jpki][read]")
+{
+    const Bytes ef = der_object(80, 20);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", slice_hex(ef, 0, 100, "6282"));
+    auto der = read(card);
+    REQUIRE(der);
+    CHECK(der->size() == 80);
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: an EF shorter than its header is an error", "[jpki][read]")
+{
+    const Bytes ef = der_object(600);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+        .expect("00 B0 01 00 00", "6B00");
+    auto der = read(card);
+    REQUIRE_FALSE(der);
+    CHECK(der.error().code == Errc::MalformedResponse);
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: a first read refused with 6700 retries a header-sized read", "[jpki][read]")
+{
+    const Bytes ef = der_object(12);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", "6700").expect("00 B0 00 00 08", slice_hex(ef, 0, 8, "9000"))
+        .expect("00 B0 00 08 04", slice_hex(ef, 8, 4, "9000"));
+    auto der = read(card);
+    REQUIRE(der);
+    CHECK(*der == ef);
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: 6982 is passed up for the caller to map", "[jpki][read]")
+{
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", "6982");
+    auto der = read(card);
+    REQUIRE_FALSE(der);
+    CHECK(der.error().code == Errc::SecurityStatusNotSatisfied);
+    CHECK(der.error().sw == 0x6982);
+}
+
+TEST_CASE("read_object: one extended read for the rest when allowed", "[jpki][read][extended]")
+{
+    const Bytes ef = der_object(1300);
+    ScriptedTransport card;
+    card.set_extended_length(true);
+    card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+        .expect("00 B0 01 00 00 04 14", slice_hex(ef, 256, 1044, "9000"));
+    bool extended = true;
+    auto der = read(card, &extended);
+    REQUIRE(der);
+    CHECK(*der == ef);
+    CHECK(extended);
+    CHECK(card.finished());
+}
+
+TEST_CASE("read_object: falls back to short reads when the extended read is refused", "[jpki][read][extended]")
+{
+    const Bytes ef = der_object(600);
+    SECTION("6700 from the card")
+    {
+        ScriptedTransport card;
+        card.set_extended_length(true);
+        card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+            .expect("00 B0 01 00 00 01 58", "6700")
+            .expect("00 B0 01 00 00", slice_hex(ef, 256, 256, "9000"))
+            .expect("00 B0 02 00 58", slice_hex(ef, 512, 88, "9000"));
+        bool extended = true;
+        auto der = read(card, &extended);
+        REQUIRE(der);
+        CHECK(*der == ef);
+        CHECK_FALSE(extended);  // not tried again for the next object
+        CHECK(card.finished());
+    }
+    SECTION("a reader that fails the exchange")
+    {
+        ScriptedTransport card;
+        card.set_extended_length(true);
+        card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+            .expect_error("00 B0 01 00 00 01 58", Error(Errc::Transport, "SCardTransmit: insufficient buffer"))
+            .expect("00 B0 01 00 00", slice_hex(ef, 256, 256, "9000"))
+            .expect("00 B0 02 00 58", slice_hex(ef, 512, 88, "9000"));
+        bool extended = true;
+        auto der = read(card, &extended);
+        REQUIRE(der);
+        CHECK(*der == ef);
+        CHECK(card.finished());
+    }
+    SECTION("but not when the card is gone")
+    {
+        ScriptedTransport card;
+        card.set_extended_length(true);
+        card.expect("00 B0 00 00 00", slice_hex(ef, 0, 256, "9000"))
+            .expect_error("00 B0 01 00 00 01 58", Error(Errc::CardRemoved, "removed"));
+        bool extended = true;
+        auto der = read(card, &extended);
+        REQUIRE_FALSE(der);
+        CHECK(der.error().code == Errc::CardRemoved);
+        CHECK(card.finished());
+    }
+}
+
+namespace {
+
+constexpr const char* kSelectJpki = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+constexpr const char* kSelectCommon = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+
+std::string label_hex(std::string_view label)
+{
+    Bytes b(label.begin(), label.end());
+    b.resize(32, ' ');
+    return to_hex(b) + "9000";
+}
+
+SessionOptions no_cache()
+{
+    SessionOptions o;
+    o.cache.enabled = false;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("open: the APDU sequence (detect, presence, Common AP identity, re-select)", "[jpki][open]")
+{
+    auto card = std::make_unique<ScriptedTransport>();
+    auto& script = *card;
+    Bytes record{0x01, 0x1C};
+    for (char c : std::string("AB012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
+    script.expect(kSelectJpki, "9000")
+        .expect("00 A4 02 0C 02 00 06", "9000")
+        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
+        .expect("00 A4 02 0C 02 00 08", "9000")
+        .expect("00 B0 00 00 03", "00 8F 00 9000")
+        .expect(kSelectCommon, "9000")
+        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
+        .expect(kSelectJpki, "9000");
+    auto session = CardSession::open(std::move(card), no_cache());
+    REQUIRE(session);
+    CHECK(session->info().type == CardType::MyNumberCard);
+    CHECK(session->info().token_label == "JPKIAPICCTOKEN2");
+    CHECK(session->info().identity.serial == "AB0123456789012");
+    CHECK(session->info().identity.source == "common-ap");
+    CHECK_FALSE(session->info().has_sign_certificate);
+    CHECK(session->info().has_auth_certificate);
+    CHECK(session->apdu_count() == 8);
+    CHECK(script.finished());
+    CHECK(script.transactions_begun() == 1);
+    CHECK(script.transactions_ended() == 1);
+
+    // No sign key on this card: refused before any APDU.
+    CHECK(session->sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
+    CHECK(session->read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
+    CHECK(script.sent().size() == 8);
+}
+
+TEST_CASE("open: other labels are NotSupported with the label in the context", "[jpki][open]")
+{
+    for (const char* label : {"JPKIAPICCTOKEN", "JPKIAPGPSETOKEN", "SOMETHINGELSE"}) {
+        CAPTURE(label);
+        auto card = std::make_unique<ScriptedTransport>();
+        auto& script = *card;
+        script.expect(kSelectJpki, "9000")
+            .expect("00 A4 02 0C 02 00 06", "9000")
+            .expect("00 B0 00 00 20", label_hex(label));
+        auto session = CardSession::open(std::move(card), no_cache());
+        REQUIRE_FALSE(session);
+        CHECK(session.error().code == Errc::NotSupported);
+        CHECK(session.error().context.find(label) != std::string::npos);
+        CHECK(script.finished());
+    }
+    auto card = std::make_unique<ScriptedTransport>();
+    card->expect(kSelectJpki, "6A82");
+    auto session = CardSession::open(std::move(card), no_cache());
+    REQUIRE_FALSE(session);
+    CHECK(session.error().code == Errc::NotSupported);
+}
+
+TEST_CASE("detect_card: by application, the label decides", "[jpki][open]")
+{
+    ScriptedTransport card;
+    card.expect(kSelectJpki, "9000")
+        .expect("00 A4 02 0C 02 00 06", "9000")
+        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN"));
+    std::string label;
+    auto type = detect_card(card, &label);
+    REQUIRE(type);
+    CHECK(*type == CardType::JukiCard);
+    CHECK(label == "JPKIAPICCTOKEN");
+    ScriptedTransport none;
+    none.expect(kSelectJpki, "6A82");
+    CHECK(*detect_card(none) == CardType::Unknown);
+}
