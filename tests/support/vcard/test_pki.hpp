@@ -32,6 +32,10 @@ struct PkiOptions {
     long sign_serial = 0x2001;
 };
 
+/// A holder whose address is long enough (over 1 KB of UTF-8) that the signing certificate
+/// exceeds 2 KB, so readers must take the size from the DER header and read several chunks.
+PersonalData person_with_long_address();
+
 struct KeyPairPem {
     std::string private_key_pem;
 };
@@ -50,6 +54,10 @@ struct TestPki {
     /// A cached default PKI for the test run (generated once per process, or loaded from
     /// $MYNACARD_TEST_PKI_DIR when set), so suites do not pay for RSA key generation per test.
     static const TestPki& shared_default();
+
+    /// The holder's data as carried in the signing certificate's SubjectAltName otherNames
+    /// (what the Kenhojo AP of a card built from this PKI shows). nullopt if it cannot be parsed.
+    std::optional<PersonalData> sign_person() const;
 };
 
 }  // namespace mynacard::vcard

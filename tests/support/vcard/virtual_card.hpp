@@ -38,6 +38,8 @@ struct Faults {
     std::map<std::uint8_t, std::uint16_t> sw_for_ins;
     /// Return this many random bytes instead of a well-formed response, for INS (0 = none).
     std::optional<std::uint8_t> garbage_for_ins;
+    /// Length of the garbage answer. The default (1 byte) cannot even hold a status word.
+    std::size_t garbage_length = 1;
 };
 
 struct CardOptions {
@@ -54,6 +56,9 @@ struct CardOptions {
     bool answer_9000_when_verified = false;     ///< empty VERIFY after success: 9000 instead of 63Cx
     bool locked_sw_6983 = false;                ///< 6983 instead of 6984 once blocked
     bool support_extended_length = true;
+    bool wrong_length_sw_6985 = false;          ///< signature input > k-11 bytes: 6985 instead of 6700
+    std::string municipality_code = "13101";    ///< 5 digits in the Common AP record
+    std::string card_expiry = "20351231";       ///< YYYYMMDD in the Common AP record
     Faults faults;
 };
 
@@ -70,6 +75,9 @@ struct CardStats {
 class VirtualJpkiCard {
 public:
     VirtualJpkiCard(TestPki pki, CardOptions options = {});
+    ~VirtualJpkiCard();
+    VirtualJpkiCard(const VirtualJpkiCard&) = delete;
+    VirtualJpkiCard& operator=(const VirtualJpkiCard&) = delete;
     /// Loads state (PIN counters, PINs, options) from `dir` if present, and saves it after
     /// every state change.
     static std::unique_ptr<VirtualJpkiCard> persistent(std::filesystem::path dir, TestPki pki,
@@ -77,7 +85,10 @@ public:
 
     /// One APDU in, response (data + SW) out. Thread-safe.
     Bytes process(ByteView command);
-    /// Power cycle / warm reset: clears selection and every verified state.
+    /// Power cycle: clears the selection and every verified state (and the fault APDU counter).
+    /// Warm reset: clears the selection only. jpki-card.md §1.9 leaves open what a warm reset
+    /// does to VERIFY state; like the doc we assume only removing power logs out (MC's
+    /// observation), so a warm reset and a re-SELECT of the AP both keep it.
     void power_off();
     void power_on();
     void warm_reset();
@@ -89,6 +100,16 @@ public:
     /// Tries left on the card right now (for assertions).
     int tries_left(int pin_ef /* 0x18, 0x1B, or 0x11 for Kenhojo */) const;
     void set_faults(Faults faults);
+
+    // Added for assertions and for the transports.
+    /// Whether the PIN (0x18, 0x1B, 0x11) is verified right now.
+    bool verified(int pin_ef) const;
+    bool powered() const;
+    /// APDUs processed since the last power-on (Faults::remove_after_apdus counts these).
+    std::uint64_t apdus_since_power_on() const;
+    /// True once Faults::remove_after_apdus APDUs were answered since power-on: the transports
+    /// then make the card disappear.
+    bool pulled() const;
 
 private:
     struct State;
@@ -102,7 +123,7 @@ public:
     explicit VirtualCardTransport(std::shared_ptr<VirtualJpkiCard> card,
                                   std::string name = "Virtual JPKI card (in-process)");
     Result<void> begin_transaction() override;
-    void end_transaction(apdu::Disposition how) noexcept override;
+    void end_transaction(apdu::Disposition how = apdu::Disposition::Leave) noexcept override;
     Result<Bytes> transmit(ByteView command) override;
     Result<void> reset(apdu::Disposition how) override;
     std::uint64_t reset_epoch() const noexcept override;
@@ -110,7 +131,8 @@ public:
     bool extended_length() const noexcept override;
     std::string name() const override;
 
-    /// Simulate removal (every later call: CardRemoved) and reinsertion.
+    /// Simulate removal (every later call: CardRemoved; the card loses power) and reinsertion
+    /// (the card powers up, the epoch moves on, the transport works again).
     void remove();
     void insert();
     /// Simulate another application resetting the card: the next begin_transaction()/transmit
@@ -118,11 +140,18 @@ public:
     void external_reset();
 
 private:
+    /// Notices a Faults::remove_after_apdus pull and a due automatic reinsertion.
+    void refresh_presence_locked();
+    void insert_locked();
+
     std::shared_ptr<VirtualJpkiCard> m_card;
     std::string m_name;
     std::uint64_t m_epoch = 0;
     bool m_present = true;
     bool m_pending_reset = false;
+    // Added: remove()/insert() may come from another thread than transmit().
+    mutable std::mutex m_mutex;
+    std::optional<std::chrono::steady_clock::time_point> m_reinsert_at;
 };
 
 }  // namespace mynacard::vcard

@@ -15,11 +15,13 @@ namespace mynacard::vcard {
 
 class VpcdLink {
 public:
-    /// Connects to host:port (default from MYNACARD_VPCD_HOST/PORT) in a background thread.
+    /// Connects to host:port in a background thread; an empty host / port <= 0 takes
+    /// MYNACARD_VPCD_HOST / MYNACARD_VPCD_PORT (else 127.0.0.1:35963). Reconnects when vpcd
+    /// drops the connection.
     VpcdLink(std::shared_ptr<VirtualJpkiCard> card, std::string host, int port);
     ~VpcdLink();  ///< disconnects (card removed) and joins the thread
 
-    /// Card removal / reinsertion.
+    /// Card removal (returns once the connection is closed) / reinsertion (reconnects).
     void remove();
     void insert();
     /// Blocks until pcscd reports a card in `reader` (via PC/SC), or timeout. True on success.
@@ -27,6 +29,8 @@ public:
     bool wait_absent(const std::string& reader, std::chrono::milliseconds timeout);
 
     VirtualJpkiCard& card() noexcept;
+    /// Whether the TCP connection to vpcd is up right now (added).
+    bool connected() const;
 
 private:
     struct Impl;
@@ -44,6 +48,11 @@ public:
     VirtualJpkiCard& card() noexcept;
     std::shared_ptr<VirtualJpkiCard> shared_card() const;
     const std::string& reader() const noexcept;
+
+    // Added: where slot 0/1 of the private pcscd are (tools/dev/pcsc-env.sh exports them).
+    static std::string host();                   ///< MYNACARD_VPCD_HOST or 127.0.0.1
+    static int port(int slot);                   ///< MYNACARD_VPCD_PORT / PORT2 or 35963 / 35964
+    static std::string reader_name(int slot);    ///< MYNACARD_VPCD_READER / READER2 or "Virtual PCD 00 0<slot>"
 
 private:
     std::shared_ptr<VirtualJpkiCard> m_card;
