@@ -52,7 +52,7 @@ TEST_CASE("CRL: PEM files and several CRLs in one file are read")
     CHECK(lab.checker()->status(make_leaf(lab.ca, {"held", kHeld}).x509(), "").status == CertStatus::OnHold);
 }
 
-TEST_CASE("CRL: a listed serial is bad news even when the CRL is stale; not listed needs freshness")
+TEST_CASE("CRL: a listed serial is bad news even when the CRL is stale - not listed needs freshness")
 {
     Lab lab;
     lab.use_crl(make_crl(lab.ca, lab_crl()));
@@ -210,7 +210,7 @@ TEST_CASE("CRL: a hold released in a newer CRL no longer counts")
     CHECK(checker->status(make_leaf(lab.ca, {"held", kHeld}).x509(), "").status == CertStatus::Good);
 }
 
-TEST_CASE("CRL: fetched from a URL with size limit; offline skips URLs")
+TEST_CASE("CRL: fetched from a URL with size limit - offline skips URLs")
 {
     Lab lab;
     auto der = make_crl(lab.ca, lab_crl());

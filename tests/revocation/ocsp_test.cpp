@@ -63,7 +63,7 @@ struct OcspLab : Lab {
 
 }  // namespace
 
-TEST_CASE("OCSP: delegated responder; good / revoked / certificateHold -> Good / Revoked / OnHold")
+TEST_CASE("OCSP: delegated responder - good / revoked / certificateHold -> Good / Revoked / OnHold")
 {
     OcspLab lab;
     HttpServer server(Responder{lab.ca, &lab.responder, {}});
@@ -132,7 +132,7 @@ TEST_CASE("OCSP: an expired responder certificate (by the injected clock) is ref
     CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
 }
 
-TEST_CASE("OCSP: nonce mismatch is refused; a missing nonce only when require_nonce = false")
+TEST_CASE("OCSP: nonce mismatch is refused - a missing nonce only when require_nonce = false")
 {
     OcspLab lab;
     HttpServer wrong(Responder{lab.ca, &lab.responder, [](OcspAnswer& a) { a.nonce = OcspAnswer::Nonce::Wrong; }});
@@ -166,7 +166,7 @@ TEST_CASE("OCSP: status unknown, and an answer for another certificate, give Unk
     CHECK(lab.detail_of(lab.good).find("does not cover") != std::string::npos);
 }
 
-TEST_CASE("OCSP: freshness against the injected clock with leeway; revoked counts even when stale")
+TEST_CASE("OCSP: freshness against the injected clock with leeway - revoked counts even when stale")
 {
     OcspLab lab;
     lab.config.ocsp.leeway = std::chrono::seconds(300);
@@ -257,7 +257,7 @@ TEST_CASE("OCSP: HTTP errors, oversized and garbage responses give Unknown")
     CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
 }
 
-TEST_CASE("OCSP: url = aia uses the certificate's AIA; offline disables OCSP; Unknown falls back to the CRL")
+TEST_CASE("OCSP: url = aia uses the certificate's AIA - offline disables OCSP - Unknown falls back to the CRL")
 {
     OcspLab lab;
     HttpServer server(Responder{lab.ca, &lab.responder, {}});

@@ -268,7 +268,7 @@ TEST_CASE("house move: the signing certificate is revoked (affiliationChanged), 
     CHECK(auth.device_error == 0);
 }
 
-TEST_CASE("cache: results live until nextUpdate, capped by max_age; Unknown is never cached")
+TEST_CASE("cache: results live until nextUpdate, capped by max_age - Unknown is never cached")
 {
     Lab lab;
     auto responder = make_leaf(lab.ca, LeafOptions{"responder", 0x9000, kNow - kDay, kNow + 30 * kDay, "", "", true});
@@ -304,7 +304,7 @@ TEST_CASE("cache: results live until nextUpdate, capped by max_age; Unknown is n
     CHECK(server.requests() == 5);
 }
 
-TEST_CASE("known_bad: expiry without any I/O; nothing for an unchecked certificate")
+TEST_CASE("known_bad: expiry without any I/O - nothing for an unchecked certificate")
 {
     Lab lab;
     lab.config.revocation.mode = {"none"};

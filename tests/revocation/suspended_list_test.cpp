@@ -164,7 +164,7 @@ TEST_CASE("suspended list: group/world-writable or foreign-owned files and direc
     ::chmod(dir.path().c_str(), 0700);
 }
 
-TEST_CASE("checks: a listed certificate or card is LocallySuspended; a refused list gives Unknown")
+TEST_CASE("checks: a listed certificate or card is LocallySuspended - a refused list gives Unknown")
 {
     Lab lab;
     lab.use_crl(make_crl(lab.ca, CrlOptions{}));

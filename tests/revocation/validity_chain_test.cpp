@@ -161,7 +161,7 @@ TEST_CASE("chain: an RSA-2048 hierarchy (as JPKI uses) works the same")
     CHECK(lab.checker()->status(leaf.x509(), "").status == CertStatus::OnHold);
 }
 
-TEST_CASE("anchors: globs and directories; unreadable entries are reported, not fatal")
+TEST_CASE("anchors: globs and directories - unreadable entries are reported, not fatal")
 {
     Lab lab;
     use_empty_crl(lab);
