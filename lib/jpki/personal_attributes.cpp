@@ -132,6 +132,8 @@ Result<std::string> decode_string(const Bytes& der)
     case 0x1E: etype = ASN1_ETYPE_BMP_STRING; break;
     default: return invalid("otherName value is not a UTF8/Printable/IA5/BMP string");
     }
+    // libtasn1 refuses a zero-length string; J-LIS writes empty substitutes (.2, .6) that way.
+    if (der.size() == 2 && der[1] == 0x00) return std::string{};
     const unsigned char* str = nullptr;
     unsigned int str_len = 0;
     if (asn1_decode_simple_der(etype, der.data(), static_cast<unsigned int>(der.size()), &str,

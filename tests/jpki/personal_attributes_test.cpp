@@ -95,6 +95,14 @@ TEST_CASE("decode_personal_attributes: string types and other GeneralNames", "[j
     CHECK(attrs->birth_date == "419800101");
     CHECK(attrs->address == "東京");
     CHECK(attrs->name_substitute.empty());
+
+    // Empty substitute strings (0C 00), as on the card.
+    auto empty = detail::decode_personal_attributes(
+        general_names({other_name(1, der(0x0C, ascii("x"))), other_name(2, der(0x0C, {})), other_name(6, der(0x1E, {}))}));
+    REQUIRE(empty);
+    CHECK(empty->name == "x");
+    CHECK(empty->name_substitute.empty());
+    CHECK(empty->address_substitute.empty());
 }
 
 TEST_CASE("decode_personal_attributes: malformed input is an error, never a crash", "[jpki][san]")
