@@ -111,10 +111,9 @@ Result<Bytes> finish(BIO* response, const std::string& url, const HttpLimits& li
     return out;
 }
 
-}  // namespace
-
-Result<Bytes> http_post(const std::string& url, const std::string& content_type, ByteView body,
-                        const std::string& expected_type, const HttpLimits& limits)
+/// POST when `body` is set, else GET (no redirects: endpoints come from configuration).
+Result<Bytes> exchange(const std::string& url, const char* content_type, const ByteView* body,
+                       const char* expected_type, const HttpLimits& limits)
 {
     MYNACARD_TRY_VOID(check_url(url));
     int use_ssl = 0;
@@ -136,26 +135,30 @@ Result<Bytes> http_post(const std::string& url, const std::string& content_type,
     // try to connect the BIO again). No proxy: the endpoint is configured.
     ossl::BioPtr socket(BIO_new_socket(*fd, BIO_CLOSE));
     if (!socket) ::close(*fd);
-    ossl::BioPtr req(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
+    ossl::BioPtr req(body != nullptr ? BIO_new_mem_buf(body->data(), static_cast<int>(body->size())) : nullptr);
     auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
-    BIO* response = !socket ? nullptr
-                            : OSSL_HTTP_transfer(nullptr, host, port, path, 0, nullptr, nullptr, socket.get(), socket.get(),
-                                                 nullptr, nullptr, 0, nullptr, content_type.c_str(), req.get(),
-                                                 expected_type.empty() ? nullptr : expected_type.c_str(), 1,
-                                                 limits.max_bytes, static_cast<int>(std::max<long long>(left, 1)), 0);
+    BIO* response = !socket || (body != nullptr && !req)
+                        ? nullptr
+                        : OSSL_HTTP_transfer(nullptr, host, port, path, 0, nullptr, nullptr, socket.get(), socket.get(),
+                                             nullptr, nullptr, 0, nullptr, content_type, req.get(), expected_type, 1,
+                                             limits.max_bytes, static_cast<int>(std::max<long long>(left, 1)), 0);
     OPENSSL_free(host);
     OPENSSL_free(port);
     OPENSSL_free(path);
     return finish(response, url, limits, started);
 }
 
+}  // namespace
+
+Result<Bytes> http_post(const std::string& url, const std::string& content_type, ByteView body,
+                        const std::string& expected_type, const HttpLimits& limits)
+{
+    return exchange(url, content_type.c_str(), &body, expected_type.empty() ? nullptr : expected_type.c_str(), limits);
+}
+
 Result<Bytes> http_get(const std::string& url, const HttpLimits& limits)
 {
-    MYNACARD_TRY_VOID(check_url(url));
-    std::time_t started = std::time(nullptr);
-    BIO* response = OSSL_HTTP_get(url.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, nullptr,
-                                  nullptr, 1, limits.max_bytes, timeout_seconds(limits));
-    return finish(response, url, limits, started);
+    return exchange(url, nullptr, nullptr, nullptr, limits);
 }
 
 }  // namespace mynacard::revocation

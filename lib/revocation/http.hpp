@@ -22,7 +22,7 @@ struct HttpLimits {
 Result<Bytes> http_post(const std::string& url, const std::string& content_type, ByteView body,
                         const std::string& expected_type, const HttpLimits& limits);
 
-/// GETs `url` (redirects followed by OpenSSL, up to its limit).
+/// GETs `url` (no redirects: the endpoints come from configuration).
 Result<Bytes> http_get(const std::string& url, const HttpLimits& limits);
 
 }  // namespace mynacard::revocation

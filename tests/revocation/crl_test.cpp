@@ -238,4 +238,20 @@ TEST_CASE("CRL: fetched from a URL with size limit - offline skips URLs")
     CHECK(offline.status == CertStatus::Unknown);
     CHECK(offline.detail.find("offline") != std::string::npos);
     CHECK(server.requests() == before);
+
+    // A distribution point that is down fails at once and leaves the status Unknown.
+    lab.config.revocation.offline = false;
+    lab.config.crl.urls = {"http://127.0.0.1:" + std::to_string(HttpServer::unused_port()) + "/ca.crl"};
+    auto down = lab.checker()->status(held.x509(), "");
+    CHECK(down.status == CertStatus::Unknown);
+    CHECK(down.detail.find("Connection refused") != std::string::npos);
+    // So does an HTTP error.
+    lab.config.crl.urls = {server.url("/missing.crl")};
+    HttpServer missing([](const HttpRequest&) {
+        HttpReply reply;
+        reply.status = 404;
+        return reply;
+    });
+    lab.config.crl.urls = {missing.url("/ca.crl")};
+    CHECK(lab.checker()->status(held.x509(), "").status == CertStatus::Unknown);
 }
