@@ -53,6 +53,18 @@ VpcdCard::~VpcdCard()
     m_link.reset();
 }
 
+bool VpcdCard::remove_card(std::chrono::milliseconds timeout)
+{
+    m_link->remove();
+    return m_link->wait_absent(m_reader, timeout);
+}
+
+bool VpcdCard::insert_card(std::chrono::milliseconds timeout)
+{
+    m_link->insert();
+    return m_link->wait_present(m_reader, timeout);
+}
+
 VpcdLink& VpcdCard::link() noexcept { return *m_link; }
 VirtualJpkiCard& VpcdCard::card() noexcept { return *m_card; }
 std::shared_ptr<VirtualJpkiCard> VpcdCard::shared_card() const { return m_card; }

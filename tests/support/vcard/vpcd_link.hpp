@@ -22,6 +22,8 @@ public:
     ~VpcdLink();  ///< disconnects (card removed) and joins the thread
 
     /// Card removal (returns once the connection is closed) / reinsertion (reconnects).
+    /// pcscd notices a removal only when it next polls vpcd: call wait_absent() before insert()
+    /// when pcscd must have seen the card leave (VpcdCard::remove_card does both).
     void remove();
     void insert();
     /// Blocks until pcscd reports a card in `reader` (via PC/SC), or timeout. True on success.
@@ -48,6 +50,12 @@ public:
     VirtualJpkiCard& card() noexcept;
     std::shared_ptr<VirtualJpkiCard> shared_card() const;
     const std::string& reader() const noexcept;
+
+    // Added: removal / reinsertion as pcscd sees them. remove_card() closes the link and waits
+    // until pcscd reports the reader empty; insert_card() reconnects and waits until pcscd
+    // reports the card. True when pcscd saw the change within the timeout.
+    bool remove_card(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    bool insert_card(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     // Added: where slot 0/1 of the private pcscd are (tools/dev/pcsc-env.sh exports them).
     static std::string host();                   ///< MYNACARD_VPCD_HOST or 127.0.0.1

@@ -1,0 +1,70 @@
+// Helpers for the PC/SC integration tests: a connected transport and whole-EF reads through
+// the library's transceive(), as card code above it would do.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include "mynacard/apdu/command.hpp"
+#include "mynacard/apdu/pcsc.hpp"
+#include "mynacard/apdu/tlv.hpp"
+#include "mynacard/apdu/transaction.hpp"
+#include "vcard/vpcd_link.hpp"
+
+namespace pcsc_test {
+
+using mynacard::Bytes;
+using mynacard::Errc;
+using mynacard::Result;
+using mynacard::SecureBytes;
+using mynacard::apdu::Command;
+using mynacard::apdu::PcscContext;
+using mynacard::apdu::PcscTransport;
+using mynacard::apdu::Transaction;
+using mynacard::apdu::transceive;
+using namespace mynacard::vcard;
+
+inline const Bytes kJpkiAid = {0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
+
+inline const TestPki& test_pki()
+{
+    ::setenv("MYNACARD_TEST_PKI_DIR", MYNACARD_BINARY_DIR "/test-pki-v1", /*overwrite=*/0);
+    return TestPki::shared_default();
+}
+
+inline bool in_pcsc_env() { return std::getenv("MYNACARD_PCSC_ENV") != nullptr; }
+
+inline PcscContext context()
+{
+    auto ctx = PcscContext::establish();
+    REQUIRE(ctx);
+    return std::move(*ctx);
+}
+
+/// SELECT AP, SELECT EF, then READ BINARY in 256-byte chunks until the DER object is complete
+/// (its size comes from the header, jpki-card.md §1.4). Errors are passed up unchanged.
+inline Result<Bytes> read_certificate(Transaction& tx, std::uint16_t fid, std::size_t chunk = 256)
+{
+    MYNACARD_TRY(auto sel, transceive(tx, Command::select_aid(kJpkiAid)));
+    if (!sel.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "select AP"};
+    MYNACARD_TRY(auto ef, transceive(tx, Command::select_ef(fid)));
+    if (!ef.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "select EF"};
+    Bytes out;
+    std::size_t total = 0;
+    for (;;) {
+        MYNACARD_TRY(auto r, transceive(tx, Command::read_binary(static_cast<std::uint16_t>(out.size()), chunk)));
+        if (!r.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "read binary"};
+        out.insert(out.end(), r.data.begin(), r.data.end());
+        if (total == 0) {
+            MYNACARD_TRY(auto header, mynacard::apdu::tlv::parse_header(out));
+            total = header.total();
+        }
+        if (out.size() >= total) break;
+    }
+    out.resize(total);
+    return out;
+}
+
+}  // namespace pcsc_test
