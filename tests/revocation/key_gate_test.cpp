@@ -106,3 +106,23 @@ TEST_CASE("apply_policy and policy_for can be used on a stored status")
     CHECK(d.message.find("keyCompromise") != std::string::npos);
     CHECK(d.message.find("sign.crl") != std::string::npos);
 }
+
+TEST_CASE("KeyGate from an INI configuration (the keys documented in README Suspension checks)")
+{
+    Lab lab;
+    auto leaf = make_leaf(lab.ca, {"sign", 0x0101});
+    write_file(lab.dir / "sign.crl", make_crl(lab.ca, CrlOptions{kNow - 60, kNow + kDay, 1, {{0x0101, 1}}}));
+    const std::string ini = "[revocation]\nmode = crl\npolicy.sign = fail-closed\npolicy.auth = fail-open\n"
+                            "grace.seconds = 60\nmax_age.seconds = 600\n"
+                            "[trust]\nanchors = " + (lab.dir / "ca.pem").string() + "\n"
+                            "[crl]\nfiles = " + (lab.dir / "*.crl").string() + "\n"
+                            "[cache]\ndirectory = " + (lab.dir / "cache").string() + "\n"
+                            "[local]\nsuspended_list = " + (lab.dir / "suspended.list").string() + "\n";
+    auto config = mynacard::parse_config(ini, "test.conf");
+    REQUIRE(config);
+    KeyGate gate(*config, lab.clock());
+    auto d = gate.decide(KeyKind::Sign, as_card_certificate(leaf), "");
+    CHECK(d.status.status == CertStatus::Revoked);
+    CHECK(d.status.source == "crl:" + (lab.dir / "sign.crl").string());
+    CHECK_FALSE(d.allowed);
+}
