@@ -7,6 +7,9 @@
 // (transmit: the command was not executed and the card's security state is gone).
 #include <winscard.h>
 
+#include <chrono>
+#include <thread>
+
 #include "mynacard/apdu/atr.hpp"
 #include "mynacard/apdu/pcsc.hpp"
 #include "mynacard/apdu/trace.hpp"
@@ -47,6 +50,36 @@ bool means_reader_gone(LONG rv) noexcept
 }
 
 SCARDHANDLE card_of(std::intptr_t h) noexcept { return static_cast<SCARDHANDLE>(h); }
+
+// Failures that may really be a card that just left: with vpcd (and some readers) a transmit to a
+// card that is being pulled fails with NOT_TRANSACTED or a comm error before pcscd's presence
+// poll has noticed the removal.
+bool may_mean_card_gone(LONG rv) noexcept
+{
+    return rv == SCARD_E_NOT_TRANSACTED || rv == SCARD_F_COMM_ERROR ||
+           rv == SCARD_E_COMM_DATA_LOST || rv == SCARD_W_UNRESPONSIVE_CARD ||
+           rv == SCARD_W_UNPOWERED_CARD;
+}
+
+// Asks pcscd about the card behind `card` for up to `patience`: SCARD_W_REMOVED_CARD (or absent)
+// as soon as it is seen gone, SCARD_W_RESET_CARD if it was reset, else SCARD_S_SUCCESS.
+LONG settle_card_state(SCARDHANDLE card, std::chrono::milliseconds patience)
+{
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+        char name[MAX_READERNAME + 1];
+        DWORD name_len = sizeof name;
+        DWORD state = 0, proto = 0;
+        BYTE atr[MAX_ATR_SIZE];
+        DWORD atr_len = sizeof atr;
+        const LONG rv = SCardStatus(card, name, &name_len, &state, &proto, atr, &atr_len);
+        if (means_card_gone(rv) || means_reader_gone(rv)) return SCARD_W_REMOVED_CARD;
+        if (rv == SCARD_W_RESET_CARD) return rv;
+        if (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT) != 0) return SCARD_W_REMOVED_CARD;
+        if (std::chrono::steady_clock::now() >= deadline) return SCARD_S_SUCCESS;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
 
 }  // namespace
 
@@ -131,8 +164,12 @@ Result<void> PcscTransport::begin_transaction()
 {
     if (!m_connected) return not_connected(m_reader);
     for (int attempt = 0;; ++attempt) {
-        const LONG rv = SCardBeginTransaction(card_of(m_card));
+        LONG rv = SCardBeginTransaction(card_of(m_card));
         if (rv == SCARD_S_SUCCESS) return {};
+        if (may_mean_card_gone(rv)) {
+            const LONG settled = settle_card_state(card_of(m_card), std::chrono::milliseconds(1000));
+            if (settled != SCARD_S_SUCCESS) rv = settled;
+        }
         if (rv == SCARD_W_RESET_CARD && attempt == 0) {
             // Someone reset the card since we last used it. Nothing was sent in this transaction
             // yet, so acknowledge the reset and carry on; callers see the new reset_epoch().
@@ -143,7 +180,7 @@ Result<void> PcscTransport::begin_transaction()
         if (means_card_gone(rv) || means_reader_gone(rv)) {
             SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
             m_connected = false;
-            return Error(means_card_gone(rv) ? Errc::CardRemoved : Errc::NoReader,
+            return Error(means_reader_gone(rv) ? Errc::NoReader : Errc::CardRemoved,
                          "begin transaction on \"" + m_reader + "\": card or reader gone");
         }
         return pcsc::error_from(rv, "begin transaction on \"" + m_reader + "\"");
@@ -163,12 +200,15 @@ Result<Bytes> PcscTransport::transmit(ByteView command)
     const SCARD_IO_REQUEST* pci = m_protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     Bytes reply(MAX_BUFFER_SIZE_EXTENDED);
     DWORD reply_len = static_cast<DWORD>(reply.size());
-    const LONG rv = SCardTransmit(card_of(m_card), pci, command.data(),
-                                  static_cast<DWORD>(command.size()), nullptr, reply.data(),
-                                  &reply_len);
+    LONG rv = SCardTransmit(card_of(m_card), pci, command.data(),
+                            static_cast<DWORD>(command.size()), nullptr, reply.data(), &reply_len);
     if (rv == SCARD_S_SUCCESS) {
         reply.resize(std::min<std::size_t>(reply_len, reply.size()));
         return reply;
+    }
+    if (may_mean_card_gone(rv)) {
+        const LONG settled = settle_card_state(card_of(m_card), std::chrono::milliseconds(1000));
+        if (settled != SCARD_S_SUCCESS) rv = settled;
     }
     if (rv == SCARD_W_RESET_CARD) {
         // The command was not executed. Reconnect so the next transaction works, but tell the
@@ -180,7 +220,7 @@ Result<Bytes> PcscTransport::transmit(ByteView command)
     if (means_card_gone(rv) || means_reader_gone(rv)) {
         SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
         m_connected = false;
-        return Error(means_card_gone(rv) ? Errc::CardRemoved : Errc::NoReader,
+        return Error(means_reader_gone(rv) ? Errc::NoReader : Errc::CardRemoved,
                      "transmit on \"" + m_reader + "\": card or reader gone");
     }
     return pcsc::error_from(rv, "transmit on \"" + m_reader + "\"");
