@@ -1,6 +1,26 @@
 // The one question the PKCS#11 module and card-cp ask before a key is used: may this key sign
 // now? Runs the checks in order (validity, chain to configured anchors, local suspended list,
 // OCSP, CRL, else Unknown) and applies the per-key policy (pin-and-suspension.md §3).
+//
+// Use (PKCS#11 C_SignInit, card-cp sign):
+//
+//   revocation::KeyGate gate(config);                 // one per module/slot; keeps the cache
+//   auto d = gate.decide(jpki::KeyKind::Sign, cert, card_serial);
+//   if (!d.allowed) -> refuse (CKR_KEY_FUNCTION_NOT_PERMITTED, ulDeviceError = d.device_error,
+//                      CKA_SIGN false; card-cp prints d.message and exits by d.status.status)
+//   if (d.warning)  -> allowed, log/print d.message (device_error::kUnknownWarned)
+//
+// Before C_Login (pin.skip_login_if_revoked): gate.known_bad(cert, card_serial) answers from the
+// cache and the validity period only - no network, no file I/O.
+//
+// - `card_serial` is the token serial of EF 0006 (the identity used by whole-card entries of the
+//   local suspended list, `card:<serial>`); pass "" when unknown.
+// - status()/decide() may do network I/O (bounded by ocsp/crl timeout.seconds each) when no
+//   fresh cached result exists; they never throw and never fail: problems become Unknown with
+//   the reason in StatusResult::detail.
+// - Thread-safe: one KeyGate may be shared by the sessions of a module (an internal mutex
+//   serialises checks).
+// - The anchors are loaded when the KeyGate is constructed: build a new one after a config reload.
 #pragma once
 
 #include <ctime>
@@ -44,8 +64,9 @@ public:
     KeyDecision decide(jpki::KeyKind key, const jpki::Certificate& cert,
                        const std::string& card_serial);
 
-    /// A status already known to be definitively bad (Revoked/OnHold/LocallySuspended/Expired)
-    /// from the cache, without any network or file work; used to refuse C_Login before VERIFY.
+    /// A status already known to be definitively bad (Revoked/OnHold/LocallySuspended from the
+    /// cache of earlier checks, Expired/NotYetValid from the certificate itself), without any
+    /// network or file work; used to refuse C_Login before VERIFY. nullopt = not known to be bad.
     std::optional<StatusResult> known_bad(const jpki::Certificate& cert,
                                           const std::string& card_serial) const;
 
