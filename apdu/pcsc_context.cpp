@@ -136,11 +136,14 @@ Result<PcscContext> PcscContext::establish()
     PcscContext out;
     out.m_handle = static_cast<std::intptr_t>(ctx);
     out.m_valid = true;
+    out.m_cancel_requested = std::make_unique<std::atomic<bool>>(false);
     return out;
 }
 
 PcscContext::PcscContext(PcscContext&& other) noexcept
-    : m_handle(other.m_handle), m_valid(std::exchange(other.m_valid, false))
+    : m_handle(other.m_handle),
+      m_valid(std::exchange(other.m_valid, false)),
+      m_cancel_requested(std::move(other.m_cancel_requested))
 {
 }
 
@@ -150,6 +153,7 @@ PcscContext& PcscContext::operator=(PcscContext&& other) noexcept
         if (m_valid) SCardReleaseContext(ctx_of(m_handle));
         m_handle = other.m_handle;
         m_valid = std::exchange(other.m_valid, false);
+        m_cancel_requested = std::move(other.m_cancel_requested);
     }
     return *this;
 }
@@ -178,6 +182,8 @@ Result<std::vector<ReaderInfo>> PcscContext::wait_for_change(const std::vector<R
 {
     if (!m_valid) return Error(Errc::Internal, "PC/SC context not established");
     const SCARDCONTEXT ctx = ctx_of(m_handle);
+    std::atomic<bool>& cancel_requested = *m_cancel_requested;
+    cancel_requested.store(false);
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::max(timeout, std::chrono::milliseconds(0));
 
@@ -200,6 +206,9 @@ Result<std::vector<ReaderInfo>> PcscContext::wait_for_change(const std::vector<R
         //    process connecting, say) just loop.
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return Error(Errc::Timeout, "no reader or card change");
+        // SCardCancel only wakes a call already blocked in pcscd; a cancel() that came while we
+        // were between calls is seen here.
+        if (cancel_requested.load()) return Error(Errc::Cancelled, "wait for reader change cancelled");
         for (SCARD_READERSTATE& s : set.states) s.dwCurrentState = s.dwEventState & ~SCARD_STATE_CHANGED;
         const auto wait_start = Clock::now();
         rv = SCardGetStatusChange(ctx, static_cast<DWORD>(left.count()), set.states.data(),
@@ -213,7 +222,9 @@ Result<std::vector<ReaderInfo>> PcscContext::wait_for_change(const std::vector<R
 
 void PcscContext::cancel() const noexcept
 {
-    if (m_valid) SCardCancel(ctx_of(m_handle));
+    if (!m_valid) return;
+    m_cancel_requested->store(true);
+    SCardCancel(ctx_of(m_handle));
 }
 
 void PcscContext::abandon() noexcept

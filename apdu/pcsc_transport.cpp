@@ -51,6 +51,19 @@ bool means_reader_gone(LONG rv) noexcept
 
 SCARDHANDLE card_of(std::intptr_t h) noexcept { return static_cast<SCARDHANDLE>(h); }
 
+// The card's current ATR (after a connect or reconnect), or empty if pcscd cannot say.
+Bytes current_atr(SCARDHANDLE card)
+{
+    char name[MAX_READERNAME + 1];
+    DWORD name_len = sizeof name;
+    DWORD state = 0, proto = 0;
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof atr;
+    if (SCardStatus(card, name, &name_len, &state, &proto, atr, &atr_len) != SCARD_S_SUCCESS)
+        return {};
+    return Bytes(atr, atr + std::min<DWORD>(atr_len, sizeof atr));
+}
+
 // Failures that may really be a card that just left: with vpcd (and some readers) a transmit to a
 // card that is being pulled fails with NOT_TRANSACTED or a comm error before pcscd's presence
 // poll has noticed the removal.
@@ -109,14 +122,7 @@ Result<void> PcscTransport::connect()
     m_card = static_cast<std::intptr_t>(card);
     m_protocol = protocol;
     m_connected = true;
-
-    char name[MAX_READERNAME + 1];
-    DWORD name_len = sizeof name;
-    DWORD state = 0, proto = 0;
-    BYTE atr[MAX_ATR_SIZE];
-    DWORD atr_len = sizeof atr;
-    if (SCardStatus(card, name, &name_len, &state, &proto, atr, &atr_len) == SCARD_S_SUCCESS)
-        m_atr.assign(atr, atr + std::min<DWORD>(atr_len, sizeof atr));
+    m_atr = current_atr(card);
     trace::note(m_reader + " connected, T=" + (protocol == SCARD_PROTOCOL_T0 ? "0" : "1") +
                 ", ATR " + to_hex(m_atr, ' '));
     return {};
@@ -140,14 +146,7 @@ Result<void> PcscTransport::reconnect(unsigned long initialization)
     }
     m_protocol = protocol;
     ++m_epoch;
-
-    char name[MAX_READERNAME + 1];
-    DWORD name_len = sizeof name;
-    DWORD state = 0, proto = 0;
-    BYTE atr[MAX_ATR_SIZE];
-    DWORD atr_len = sizeof atr;
-    if (SCardStatus(card_of(m_card), name, &name_len, &state, &proto, atr, &atr_len) == SCARD_S_SUCCESS)
-        m_atr.assign(atr, atr + std::min<DWORD>(atr_len, sizeof atr));
+    m_atr = current_atr(card_of(m_card));  // a power cycle may change it (jpki-card.md §1.2)
     return {};
 }
 

@@ -1,6 +1,7 @@
 // PC/SC access over pcsc-lite. The only code that includes <winscard.h> is apdu/pcsc_*.cpp.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -24,7 +25,8 @@ struct ReaderInfo {
 
 class PcscTransport;
 
-/// An SCARDCONTEXT. Movable, not copyable; released in the destructor.
+/// An SCARDCONTEXT. Movable, not copyable; released in the destructor. It must outlive the
+/// transports connect() made from it (pcsc-lite drops their handles with the context).
 class PcscContext {
 public:
     /// Errc::NoService when pcscd is not running.
@@ -44,7 +46,8 @@ public:
     /// (Errc::Cancelled). Returns the new reader list.
     Result<std::vector<ReaderInfo>> wait_for_change(const std::vector<ReaderInfo>& known,
                                                     std::chrono::milliseconds timeout) const;
-    /// Wakes a wait_for_change() blocked in another thread (SCardCancel). Thread-safe.
+    /// Wakes a wait_for_change() blocked or in progress in another thread (SCardCancel).
+    /// Thread-safe.
     void cancel() const noexcept;
 
     /// Abandons the handle without releasing it (after fork, the child must not release the
@@ -55,6 +58,8 @@ private:
     PcscContext() = default;
     std::intptr_t m_handle = 0;
     bool m_valid = false;
+    /// Set by cancel() so that a wait_for_change() between two pcscd calls still sees it.
+    std::unique_ptr<std::atomic<bool>> m_cancel_requested;
 };
 
 /// A connected card. Card reset (SCARD_W_RESET_CARD) is handled by reconnecting; removal gives
