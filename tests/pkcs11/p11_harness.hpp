@@ -1,0 +1,84 @@
+// Drives libmynacard-pkcs11.so as applications do: dlopen, C_GetFunctionList, calls through
+// the function list (Botan/SoftHSM style fixture; architecture-guide.md §2).
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mynacard/bytes.hpp"
+
+namespace p11test {
+
+using mynacard::Bytes;
+
+/// The module's function list (dlopen once per process, RTLD_NOW | RTLD_LOCAL).
+CK_FUNCTION_LIST* fl();
+/// dlsym on the module (C_GetInterfaceList ...).
+void* symbol(const char* name);
+
+/// "CKR_PIN_INCORRECT" ... for failure messages.
+std::string rv_name(CK_RV rv);
+
+/// A temporary directory removed at scope exit.
+struct TempDir {
+    TempDir();
+    ~TempDir();
+    std::filesystem::path path;
+};
+
+/// Per-test environment: a config file (MYNACARD_CONFIG) and a private cache home
+/// (XDG_CACHE_HOME), so tests never see each other's cache or the user's config.
+/// The default config turns the network checks off and accepts the test PKI.
+struct Env {
+    explicit Env(const std::string& extra = {});
+    ~Env();
+    TempDir dir;
+    std::filesystem::path config_path;
+    static std::string base_config(const std::filesystem::path& dir);
+};
+
+/// C_Initialize(args) / C_Finalize for the scope.
+struct Init {
+    explicit Init(CK_VOID_PTR args = nullptr);
+    ~Init();
+};
+
+/// The slot of `reader`'s auth (or sign) token, from C_GetSlotList + C_GetSlotInfo.
+std::optional<CK_SLOT_ID> find_slot(const std::string& reader, bool sign);
+CK_SLOT_ID slot_for(const std::string& reader, bool sign);
+std::vector<CK_SLOT_ID> slot_list(bool token_present);
+
+CK_SESSION_HANDLE open_session(CK_SLOT_ID slot, bool rw = false);
+CK_RV login(CK_SESSION_HANDLE h, const std::string& pin, CK_USER_TYPE user = CKU_USER);
+
+std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE h, std::vector<CK_ATTRIBUTE> tmpl = {});
+/// The object of `cls` with CKA_LABEL `label` (REQUIREs exactly one).
+CK_OBJECT_HANDLE find_one(CK_SESSION_HANDLE h, CK_OBJECT_CLASS cls, const std::string& label);
+Bytes attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
+CK_ULONG ulong_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
+bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
+
+/// C_SignInit + C_Sign, REQUIRE success.
+Bytes sign(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, const Bytes& data);
+CK_SESSION_INFO session_info(CK_SESSION_HANDLE h);
+CK_TOKEN_INFO token_info(CK_SLOT_ID slot);
+
+// --- OpenSSL checks --------------------------------------------------------------------------
+/// Verifies an RSA PKCS#1 v1.5 signature against the certificate's public key. `hash` names the
+/// digest ("SHA256"...) the signature is over `data`; empty = `data` is the DigestInfo itself.
+bool openssl_verify(const Bytes& cert_der, const std::string& hash, const Bytes& data, const Bytes& sig);
+Bytes sha(const std::string& hash, const Bytes& data);
+/// DER DigestInfo for SHA-256 (RFC 8017 §9.2 note 1).
+Bytes digest_info_sha256(const Bytes& data);
+Bytes bytes(const std::string& text);
+std::string text(const Bytes& data);
+
+}  // namespace p11test
+
+#define REQUIRE_RV(expr, rv) REQUIRE(p11test::rv_name(expr) == p11test::rv_name(rv))
+#define CHECK_RV(expr, rv) CHECK(p11test::rv_name(expr) == p11test::rv_name(rv))

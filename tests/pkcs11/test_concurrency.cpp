@@ -1,0 +1,212 @@
+// Threads in one process, several processes signing at once, the application's mutex
+// callbacks, repeated C_Initialize/C_Finalize, and fork.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <thread>
+
+#include "p11_harness.hpp"
+#include "vcard/vpcd_link.hpp"
+
+using namespace p11test;
+using mynacard::vcard::VpcdCard;
+
+namespace {
+
+std::atomic<int> g_created{0}, g_locked{0}, g_unlocked{0}, g_destroyed{0};
+
+CK_RV create_mutex(CK_VOID_PTR_PTR m)
+{
+    *m = new std::mutex;
+    ++g_created;
+    return CKR_OK;
+}
+CK_RV destroy_mutex(CK_VOID_PTR m)
+{
+    delete static_cast<std::mutex*>(m);
+    ++g_destroyed;
+    return CKR_OK;
+}
+CK_RV lock_mutex(CK_VOID_PTR m)
+{
+    static_cast<std::mutex*>(m)->lock();
+    ++g_locked;
+    return CKR_OK;
+}
+CK_RV unlock_mutex(CK_VOID_PTR m)
+{
+    ++g_unlocked;
+    static_cast<std::mutex*>(m)->unlock();
+    return CKR_OK;
+}
+
+void sign_in_threads(VpcdCard& card, int threads, int per_thread)
+{
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    const CK_SESSION_HANDLE first = open_session(slot);
+    REQUIRE_RV(login(first, "1234"), CKR_OK);
+    std::atomic<int> good{0}, bad{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            CK_SESSION_HANDLE h = 0;
+            if (fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) {
+                ++bad;
+                return;
+            }
+            CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+            CK_ATTRIBUTE tmpl{CKA_CLASS, &cls, sizeof cls};
+            CK_OBJECT_HANDLE key = 0;
+            CK_ULONG n = 0;
+            if (fl()->C_FindObjectsInit(h, &tmpl, 1) != CKR_OK || fl()->C_FindObjects(h, &key, 1, &n) != CKR_OK ||
+                fl()->C_FindObjectsFinal(h) != CKR_OK || n != 1) {
+                ++bad;
+                return;
+            }
+            for (int i = 0; i < per_thread; ++i) {
+                Bytes data = bytes("thread " + std::to_string(t) + " message " + std::to_string(i));
+                CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
+                Bytes sig(256);
+                CK_ULONG len = sig.size();
+                if (fl()->C_SignInit(h, &m, key) != CKR_OK ||
+                    fl()->C_Sign(h, data.data(), data.size(), sig.data(), &len) != CKR_OK ||
+                    !openssl_verify(card.card().pki().auth_der, "SHA256", data, sig))
+                    ++bad;
+                else
+                    ++good;
+                CK_TOKEN_INFO ti{};
+                if (fl()->C_GetTokenInfo(slot, &ti) != CKR_OK) ++bad;
+            }
+            fl()->C_CloseSession(h);
+        });
+    }
+    for (auto& t : pool) t.join();
+    CHECK(bad == 0);
+    CHECK(good == threads * per_thread);
+}
+
+}  // namespace
+
+TEST_CASE("threads sign at once through one module (OS locking)")
+{
+    Env env;
+    VpcdCard card;
+    CK_C_INITIALIZE_ARGS args{};
+    args.flags = CKF_OS_LOCKING_OK;
+    Init init(&args);
+    sign_in_threads(card, 4, 5);
+}
+
+TEST_CASE("the application's mutex callbacks are used when it asks for them")
+{
+    Env env;
+    VpcdCard card;
+    g_created = g_locked = g_unlocked = g_destroyed = 0;
+    {
+        CK_C_INITIALIZE_ARGS args{};
+        args.CreateMutex = create_mutex;
+        args.DestroyMutex = destroy_mutex;
+        args.LockMutex = lock_mutex;
+        args.UnlockMutex = unlock_mutex;
+        Init init(&args);
+        CHECK(g_created == 1);
+        sign_in_threads(card, 3, 2);
+        CHECK(g_locked > 20);
+        CHECK(g_locked == g_unlocked);
+    }
+    CHECK(g_destroyed == 1);
+    // With CKF_OS_LOCKING_OK as well, the module may use its own locking: it does.
+    g_created = g_locked = 0;
+    CK_C_INITIALIZE_ARGS both{};
+    both.CreateMutex = create_mutex;
+    both.DestroyMutex = destroy_mutex;
+    both.LockMutex = lock_mutex;
+    both.UnlockMutex = unlock_mutex;
+    both.flags = CKF_OS_LOCKING_OK;
+    Init init(&both);
+    slot_list(false);
+    CHECK(g_created == 0);
+    CHECK(g_locked == 0);
+}
+
+TEST_CASE("repeated C_Initialize / C_Finalize cycles")
+{
+    Env env;
+    VpcdCard card;
+    for (int i = 0; i < 15; ++i) {
+        Init init;
+        const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
+        CHECK(find(h).size() == 3);
+        if (i % 5 == 0) {
+            REQUIRE_RV(login(h, "1234"), CKR_OK);
+        }
+    }
+    // Finalize logged out the card each time a login was left open.
+    CHECK_FALSE(card.card().verified(0x18));
+}
+
+TEST_CASE("after fork the child sees CKR_CRYPTOKI_NOT_INITIALIZED until it initialises")
+{
+    Env env;
+    VpcdCard card;
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    const CK_SESSION_HANDLE h = open_session(slot);
+    REQUIRE_RV(login(h, "1234"), CKR_OK);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // Exit codes tell the parent which step failed. No Catch2 in the child.
+        CK_ULONG n = 0;
+        CK_SESSION_INFO info{};
+        if (fl()->C_GetSlotList(CK_FALSE, nullptr, &n) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(10);
+        if (fl()->C_GetSessionInfo(h, &info) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(11);
+        if (fl()->C_Finalize(nullptr) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(12);
+        if (fl()->C_Initialize(nullptr) != CKR_OK) _exit(13);
+        if (fl()->C_GetSlotList(CK_TRUE, nullptr, &n) != CKR_OK || n != 2) _exit(14);
+        CK_TOKEN_INFO ti{};
+        if (fl()->C_GetTokenInfo(slot, &ti) != CKR_OK) _exit(15);
+        CK_SESSION_HANDLE ch = 0;
+        if (fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &ch) != CKR_OK) _exit(16);
+        if (fl()->C_GetSessionInfo(ch, &info) != CKR_OK || info.state != CKS_RO_PUBLIC_SESSION) _exit(17);
+        if (fl()->C_Finalize(nullptr) != CKR_OK) _exit(18);
+        _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    // The parent's module and PC/SC handles are intact.
+    const Bytes data = bytes("parent after fork");
+    CHECK(openssl_verify(card.card().pki().auth_der, "SHA256", data,
+                         sign(h, CKM_SHA256_RSA_PKCS, find_one(h, CKO_PRIVATE_KEY, "JPKI Auth"), data)));
+}
+
+TEST_CASE("several processes sign at once")
+{
+    Env env;
+    VpcdCard card;
+    const int processes = 3;
+    std::vector<pid_t> children;
+    for (int p = 0; p < processes; ++p) {
+        const pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            // A separate program image, as separate applications would be.
+            execl(MYNACARD_P11_SIGN_HELPER, MYNACARD_P11_SIGN_HELPER, MYNACARD_PKCS11_MODULE,
+                  card.reader().c_str(), "1234", "6", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+        int status = 0;
+        REQUIRE(waitpid(pid, &status, 0) == pid);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    CHECK(card.card().stats().signatures >= processes * 6);
+}
