@@ -147,7 +147,8 @@ CK_SESSION_HANDLE open_session(CK_SLOT_ID slot, bool rw)
 CK_RV login(CK_SESSION_HANDLE h, const std::string& pin, CK_USER_TYPE user)
 {
     Bytes p(pin.begin(), pin.end());
-    return fl()->C_Login(h, user, p.data(), p.size());
+    p.push_back(0);  // a valid pointer even for the empty PIN; the length excludes it
+    return fl()->C_Login(h, user, p.data(), pin.size());
 }
 
 std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE h, std::vector<CK_ATTRIBUTE> tmpl)

@@ -399,7 +399,8 @@ TEST_CASE("sessions: RO and RW, shared login state, real logout, notify accepted
     CHECK_RV(fl()->C_CloseSession(ro), CKR_SESSION_HANDLE_INVALID);
     REQUIRE_RV(fl()->C_CloseAllSessions(slot), CKR_OK);
     CHECK_FALSE(card.card().verified(0x18));
-    CHECK_RV(fl()->C_GetSessionInfo(rw, nullptr), CKR_SESSION_HANDLE_INVALID);
+    CK_SESSION_INFO gone{};
+    CHECK_RV(fl()->C_GetSessionInfo(rw, &gone), CKR_SESSION_HANDLE_INVALID);
     CHECK_RV(fl()->C_CloseAllSessions(999), CKR_SLOT_ID_INVALID);
 }
 

@@ -342,7 +342,10 @@ TEST_CASE("a suspended certificate: C_SignInit refuses with the reason in ulDevi
                                                               "hold", 1700000000, "p11 test");
     REQUIRE(entry.has_value());
     REQUIRE(mynacard::revocation::add_suspended(list, *entry, 0600).has_value());
-    Env env("[local]\nsuspended_list = " + list.string() + "\n");
+    // The checks need the chain to a configured anchor before they consult the list.
+    card.card().pki().save(lists.path / "pki");
+    Env env("[local]\nsuspended_list = " + list.string() + "\n[trust]\nanchors = " +
+            (lists.path / "pki" / "auth_ca.pem").string() + ", " + (lists.path / "pki" / "sign_ca.pem").string() + "\n");
     Init init;
     const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
     REQUIRE_RV(login(h, "ABC123"), CKR_OK);
