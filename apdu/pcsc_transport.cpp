@@ -7,6 +7,7 @@
 // (transmit: the command was not executed and the card's security state is gone).
 #include <winscard.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
