@@ -74,9 +74,10 @@ Result<Bytes> read_prefix(apdu::Transaction& tx, std::size_t length)
 Result<Bytes> read_first_chunk(apdu::Transaction& tx)
 {
     MYNACARD_TRY(auto rsp, read_binary(tx, 0, layout::kShortReadChunk));
-    if (rsp.sw.value == kSwWrongLength) {
-        // A card that refuses an Le beyond a small EF (ISO 7816-4 §5.6 6700): the header fits in
-        // 8 bytes for any object below 2^40 bytes, enough to learn the length.
+    if (rsp.sw.value == kSwWrongLength || rsp.sw.value == kSwWrongP1P2) {
+        // A card that refuses an Le reaching beyond a small EF (6700, or 6B00 from cards that
+        // check offset + Le): the header fits in 8 bytes for any object below 2^40 bytes, enough
+        // to learn the length.
         MYNACARD_TRY(auto small, read_binary(tx, 0, 8));
         rsp = std::move(small);
     }

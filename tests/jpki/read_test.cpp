@@ -97,6 +97,18 @@ TEST_CASE("read_object: a first read refused with 6700 retries a header-sized re
     CHECK(card.finished());
 }
 
+TEST_CASE("read_object: a small EF whose card answers 6B00 to Le=256", "[jpki][read]")
+{
+    const Bytes ef = der_object(17);
+    ScriptedTransport card;
+    card.expect("00 B0 00 00 00", "6B00").expect("00 B0 00 00 08", slice_hex(ef, 0, 8, "9000"))
+        .expect("00 B0 00 08 09", slice_hex(ef, 8, 9, "9000"));
+    auto der = read(card);
+    REQUIRE(der);
+    CHECK(*der == ef);
+    CHECK(card.finished());
+}
+
 TEST_CASE("read_object: 6982 is passed up for the caller to map", "[jpki][read]")
 {
     ScriptedTransport card;
@@ -220,6 +232,27 @@ TEST_CASE("open: the APDU sequence (detect, presence, Common AP identity, re-sel
     CHECK(session->sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
     CHECK(session->read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
     CHECK(script.sent().size() == 8);
+}
+
+TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate", "[jpki][open]")
+{
+    auto card = std::make_unique<ScriptedTransport>();
+    auto& script = *card;
+    Bytes record{0x01, 0x1C};
+    for (char c : std::string("XY012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
+    script.expect(kSelectJpki, "9000")
+        .expect("00 A4 02 0C 02 00 06", "9000")
+        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
+        .expect("00 A4 02 0C 02 00 08", "6A82")
+        .expect("00 A4 02 0C 02 00 01", "6A82")
+        .expect(kSelectCommon, "9000")
+        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
+        .expect(kSelectJpki, "9000");
+    auto session = CardSession::open(std::move(card), no_cache());
+    REQUIRE(session);
+    CHECK_FALSE(session->info().has_sign_certificate);
+    CHECK(session->info().identity.serial == "XY0123456789012");
+    CHECK(script.finished());
 }
 
 TEST_CASE("open: other labels are NotSupported with the label in the context", "[jpki][open]")
