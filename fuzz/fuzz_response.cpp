@@ -1,9 +1,11 @@
-// libFuzzer target: card answers. Response::parse, the status-word table, and a lenient TLV walk
-// over the data (as the Kenhojo reader does with untrusted card data, jpki-card.md §1.11).
+// libFuzzer target: what a card sends. Response::parse, the status-word table, a lenient TLV walk
+// over the data (as the Kenhojo reader does with untrusted card data, jpki-card.md §1.11), and
+// the same bytes read as an ATR (historical bytes, extended-length capability).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "mynacard/apdu/atr.hpp"
 #include "mynacard/apdu/response.hpp"
 #include "mynacard/apdu/status_word.hpp"
 #include "mynacard/apdu/tlv.hpp"
@@ -12,6 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     using namespace mynacard::apdu;
     const mynacard::ByteView raw(data, size);
+    if (auto hist = atr::historical_bytes(raw); hist && hist->size() > 15) __builtin_trap();  // K <= 15
+    (void)atr::declares_extended_length(raw);
+
     auto rsp = Response::parse(raw);
     if (!rsp) {
         if (size >= 2) __builtin_trap();  // two bytes always make a response
