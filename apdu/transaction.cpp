@@ -61,7 +61,14 @@ namespace {
 // is handed to the transport (it may have reached the card even if the answer is lost).
 Result<Response> exchange(Transport& transport, std::uint64_t& counter, const Command& cmd)
 {
-    MYNACARD_TRY(SecureBytes raw, cmd.encode(transport.extended_length()));
+    Result<SecureBytes> encoded = cmd.encode(transport.extended_length());
+    if (!encoded) {
+        if (trace::enabled())
+            trace::log_exchange(transport.name(), cmd, nullptr, &encoded.error(),
+                                std::chrono::microseconds(0));
+        return std::move(encoded).error();
+    }
+    const SecureBytes raw = std::move(encoded).value();
     ++counter;
     g_total_apdus.fetch_add(1, std::memory_order_relaxed);
 
