@@ -1,0 +1,53 @@
+# Shared set-up for the real-client tests (run under tools/dev/pcsc-env.sh):
+#   common.sh is sourced with MODULE and VCARD set. Starts the mynacard-vcard program in the
+#   background on the first vpcd reader, waits for the token, and stops it by PID at exit.
+set -euo pipefail
+# p11-kit resolves a relative module path against its own module directory.
+MODULE=$(realpath "$MODULE")
+VCARD=$(realpath "$VCARD")
+WORK=$(mktemp -d /tmp/mynacard-client.XXXXXX)
+VCARD_PID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$VCARD_PID" ] && kill -0 "$VCARD_PID" 2>/dev/null; then
+    kill "$VCARD_PID" 2>/dev/null || true
+    wait "$VCARD_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+# Module configuration: no network checks in tests, a private cache.
+export XDG_CACHE_HOME=$WORK/cache
+export MYNACARD_CONFIG=$WORK/mynacard.conf
+cat > "$MYNACARD_CONFIG" <<CONF
+[revocation]
+mode = none
+policy.sign = fail-open
+policy.auth = fail-open
+expiry.warn_days = 0
+[log]
+level = ${MYNACARD_TEST_LOG_LEVEL:-off}
+CONF
+
+"$VCARD" --pki "$WORK/pki" >"$WORK/vcard.log" 2>&1 &
+VCARD_PID=$!
+for _ in $(seq 1 100); do
+  if pkcs11-tool --module "$MODULE" -T 2>/dev/null | grep -q 'JPKI Auth'; then break; fi
+  kill -0 "$VCARD_PID" 2>/dev/null || { cat "$WORK/vcard.log" >&2; fail "mynacard-vcard exited"; }
+  sleep 0.2
+done
+pkcs11-tool --module "$MODULE" -T | grep -q 'JPKI Auth' || fail "token did not appear"
+
+AUTH_LABEL='JPKI Auth (利用者証明用)'
+SIGN_LABEL='JPKI Sign (署名用)'
+AUTH_PIN=1234
+SIGN_PIN=ABC123
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+AUTH_TOKEN_URI="pkcs11:token=$(urlencode "$AUTH_LABEL")"
+SIGN_TOKEN_URI="pkcs11:token=$(urlencode "$SIGN_LABEL")"
+printf 'mynacard real-client test data\n' > "$WORK/data"
