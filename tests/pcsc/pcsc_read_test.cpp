@@ -46,7 +46,7 @@ TEST_CASE("pcsc: a sign certificate over 2 KB is read whole after the sign passw
     CHECK(*cert == pki.sign_der);
 }
 
-TEST_CASE("pcsc: signature over PC/SC; warm reset keeps the login, power cycle ends it")
+TEST_CASE("pcsc: signature over PC/SC - warm reset keeps the login, power cycle ends it")
 {
     REQUIRE(in_pcsc_env());
     VpcdCard card(CardOptions{}, test_pki());

@@ -15,7 +15,7 @@ const mynacard::apdu::ReaderInfo* find_reader(const std::vector<mynacard::apdu::
 
 }  // namespace
 
-TEST_CASE("pcsc: both vpcd readers are listed; the card shows in slot 0 with its ATR")
+TEST_CASE("pcsc: both vpcd readers are listed - the card shows in slot 0 with its ATR")
 {
     REQUIRE(in_pcsc_env());
     PcscContext ctx = context();

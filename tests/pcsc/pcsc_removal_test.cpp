@@ -15,7 +15,7 @@ bool is_clean_removal(Errc code)
 
 }  // namespace
 
-TEST_CASE("pcsc: card pulled after N APDUs mid-read gives a clean error; reinsertion works")
+TEST_CASE("pcsc: card pulled after N APDUs mid-read gives a clean error - reinsertion works")
 {
     REQUIRE(in_pcsc_env());
     CardOptions options;

@@ -51,7 +51,7 @@ TEST_CASE("vcard: sign password locks after 5 wrong tries")
     CHECK(rig.card->tries_left(0x18) == 3);
 }
 
-TEST_CASE("vcard: locked_sw_6983 answers 6983 once blocked; configured locked PINs start blocked")
+TEST_CASE("vcard: locked_sw_6983 answers 6983 once blocked - configured locked PINs start blocked")
 {
     CardOptions options;
     options.locked_sw_6983 = true;

@@ -30,7 +30,7 @@ TEST_CASE("vcard: SELECT AP by AID, unknown AID 6A82, only P2=0C")
     CHECK(rig.card->stats().selects == 5);
 }
 
-TEST_CASE("vcard: SELECT EF needs an AP, P1=02 P2=0C; path, MF and 3F00 fail as on the card")
+TEST_CASE("vcard: SELECT EF needs an AP, P1=02 P2=0C - path, MF and 3F00 fail as on the card")
 {
     CardRig rig;
     // Right after power-on: no AP. SELECT MF answers 6A86, SELECT EF 6A82.
@@ -151,7 +151,7 @@ TEST_CASE("vcard: EF 0006 is a 160-byte CK_TOKEN_INFO labelled JPKIAPICCTOKEN2")
     CHECK(std::string(first.data.begin(), first.data.end()) == "JPKIAPICCTOKEN                  ");
 }
 
-TEST_CASE("vcard: EF 0008 tells which certificates exist; an under-15 card has no EF 0001")
+TEST_CASE("vcard: EF 0008 tells which certificates exist - an under-15 card has no EF 0001")
 {
     CardRig adult;
     REQUIRE(adult.select_aid(kJpkiAid) == 0x9000);

@@ -43,7 +43,7 @@ Bytes recover(const Bytes& cert_der, const Bytes& signature)
 
 }  // namespace
 
-TEST_CASE("vcard: auth key signs a DigestInfo after the auth PIN; signature verifies with the cert")
+TEST_CASE("vcard: auth key signs a DigestInfo after the auth PIN - signature verifies with the cert")
 {
     CardRig rig;
     const Bytes di = sha256_digest_info("challenge");
@@ -80,7 +80,7 @@ TEST_CASE("vcard: sign key needs the sign password, not the auth PIN")
     CHECK(recover(test_pki().sign_der, r.data) == di);
 }
 
-TEST_CASE("vcard: signature input limits: 1..245 bytes; longer is 6700 (or 6985)")
+TEST_CASE("vcard: signature input limits: 1..245 bytes - longer is 6700 (or 6985)")
 {
     CardRig rig;
     REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);

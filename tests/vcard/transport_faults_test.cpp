@@ -9,7 +9,7 @@ using namespace vcard_test;
 using mynacard::Errc;
 using mynacard::apdu::Disposition;
 
-TEST_CASE("vcard transport: remove -> CardRemoved; insert -> usable, powered up fresh, new epoch")
+TEST_CASE("vcard transport: remove -> CardRemoved - insert -> usable, powered up fresh, new epoch")
 {
     CardRig rig;
     REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);
@@ -74,7 +74,7 @@ TEST_CASE("vcard transport: end_transaction Unpower logs out, Reset and Leave do
     CHECK(rig.transport.extended_length());
 }
 
-TEST_CASE("vcard faults: remove after N APDUs, then CardRemoved; reinsertion after M ms")
+TEST_CASE("vcard faults: remove after N APDUs, then CardRemoved - reinsertion after M ms")
 {
     CardOptions options;
     options.faults.remove_after_apdus = 3;
