@@ -181,3 +181,43 @@ TEST_CASE("a reset by another application logs the tokens out; nothing is re-sen
     REQUIRE_RV(login(h, "1234"), CKR_OK);
     CHECK(openssl_verify(card.card().pki().auth_der, "SHA256", data, sign(h, CKM_SHA256_RSA_PKCS, key, data)));
 }
+
+TEST_CASE("a card that is not a My Number card: CKR_TOKEN_NOT_RECOGNIZED, then no token listed")
+{
+    Env env;
+    mynacard::vcard::CardOptions options;
+    options.token_label = "JPKIAPICCTOKEN";  // an old Juki card (jpki-card.md §1.2)
+    VpcdCard card(options);
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    CK_TOKEN_INFO ti{};
+    CHECK_RV(fl()->C_GetTokenInfo(slot, &ti), CKR_TOKEN_NOT_RECOGNIZED);
+    CK_SESSION_HANDLE h = 0;
+    CHECK_RV(fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h), CKR_TOKEN_NOT_PRESENT);
+    CHECK(slot_list(true).empty());
+    CK_SLOT_INFO si{};
+    REQUIRE_RV(fl()->C_GetSlotInfo(slot, &si), CKR_OK);
+    CHECK((si.flags & CKF_TOKEN_PRESENT) == 0);
+    // Not probed again while the same card stays in the reader.
+    const auto apdus = card.card().stats().apdus;
+    CHECK_RV(fl()->C_GetTokenInfo(slot, &ti), CKR_TOKEN_NOT_RECOGNIZED);
+    CHECK(card.card().stats().apdus == apdus);
+}
+
+TEST_CASE("an under-15 card has no signing token")
+{
+    Env env;
+    mynacard::vcard::CardOptions options;
+    options.has_sign_certificate = false;
+    VpcdCard card(options);
+    Init init;
+    const CK_SLOT_ID auth = slot_for(card.reader(), false);
+    const CK_SLOT_ID sign = slot_for(card.reader(), true);
+    token_info(auth);  // binds the card: EF 0008 says no signing certificate
+    CK_TOKEN_INFO ti{};
+    CHECK_RV(fl()->C_GetTokenInfo(sign, &ti), CKR_TOKEN_NOT_PRESENT);
+    CHECK(slot_list(true) == std::vector<CK_SLOT_ID>{auth});
+    const CK_SESSION_HANDLE h = open_session(auth);
+    REQUIRE_RV(login(h, "1234"), CKR_OK);
+    CHECK(find(h).size() == 4);
+}

@@ -355,6 +355,13 @@ TEST_CASE("a suspended certificate: C_SignInit refuses with the reason in ulDevi
     CHECK(session_info(h).ulDeviceError == mynacard::revocation::device_error::kLocallySuspended);
     CHECK_FALSE(bool_attribute(h, key, CKA_SIGN));
     CHECK(card.card().stats().signatures == 0);
+    // Known bad now: with [pin] skip_login_if_revoked (default on) the next login is refused
+    // before VERIFY, with its own device error (pin-and-suspension.md §3.8).
+    REQUIRE_RV(fl()->C_Logout(h), CKR_OK);
+    const auto verifies = card.card().stats().verify_with_data;
+    CHECK_RV(login(h, "ABC123"), CKR_FUNCTION_FAILED);
+    CHECK(session_info(h).ulDeviceError == mynacard::revocation::device_error::kLoginRefusedRevoked);
+    CHECK(card.card().stats().verify_with_data == verifies);
     // The auth key of the same card is not suspended.
     const CK_SESSION_HANDLE ha = open_session(slot_for(card.reader(), false));
     REQUIRE_RV(login(ha, "1234"), CKR_OK);
