@@ -1,0 +1,100 @@
+#include "card_access.hpp"
+
+#include <vector>
+
+#include "mynacard/jpki/types.hpp"
+
+namespace mynacard::cli {
+namespace {
+
+std::string join_names(const std::vector<apdu::ReaderInfo>& readers)
+{
+    std::string names;
+    for (const auto& r : readers) {
+        if (!names.empty()) names += ", ";
+        names += '"' + r.name + '"';
+    }
+    return names;
+}
+
+/// --reader: an exact name wins; otherwise exactly one reader must contain the text.
+const apdu::ReaderInfo& pick_named(Context& ctx, const std::vector<apdu::ReaderInfo>& readers,
+                                   const std::string& wanted)
+{
+    for (const auto& r : readers)
+        if (r.name == wanted) return r;
+    const apdu::ReaderInfo* match = nullptr;
+    int matches = 0;
+    for (const auto& r : readers)
+        if (r.name.find(wanted) != std::string::npos) {
+            match = &r;
+            ++matches;
+        }
+    if (matches != 1)
+        ctx.fail(ExitCode::NoReader, ctx.msg(Msg::ErrReaderNotFound, {wanted, join_names(readers)}));
+    return *match;
+}
+
+}  // namespace
+
+OpenCard open_card(Context& ctx)
+{
+    OpenCard open;
+    open.pcsc = std::make_unique<apdu::PcscContext>(ctx.need(apdu::PcscContext::establish()));
+    const auto readers = ctx.need(open.pcsc->list_readers());
+    if (readers.empty()) ctx.fail(ExitCode::NoReader, ctx.msg(Msg::ErrNoReader));
+
+    std::unique_ptr<apdu::Transport> transport;
+    if (ctx.options.reader) {
+        const auto& reader = pick_named(ctx, readers, *ctx.options.reader);
+        if (!reader.card_present) ctx.fail(ExitCode::NoCard, ctx.msg(Msg::ErrNoCard) + " (" + reader.name + ")");
+        transport = ctx.need(open.pcsc->connect(reader.name));
+        open.reader = reader.name;
+    } else {
+        // First reader with a My Number card; remember what else we saw for the message.
+        std::string seen;
+        for (const auto& reader : readers) {
+            if (!reader.card_present) continue;
+            auto connected = open.pcsc->connect(reader.name);
+            if (!connected) {
+                seen += (seen.empty() ? "" : "; ") + reader.name + ": " + connected.error().message();
+                continue;
+            }
+            std::string label;
+            auto type = jpki::detect_card(**connected, &label);
+            if (type && *type == jpki::CardType::MyNumberCard) {
+                transport = std::move(connected).value();
+                open.reader = reader.name;
+                break;
+            }
+            seen += (seen.empty() ? "" : "; ") + reader.name + ": " +
+                    (type ? std::string(jpki::to_string(*type)) + (label.empty() ? "" : " \"" + label + "\"")
+                          : type.error().message());
+        }
+        if (!transport) {
+            if (seen.empty()) ctx.fail(ExitCode::NoCard, ctx.msg(Msg::ErrNoCard));
+            ctx.fail(ExitCode::CardNotSupported, ctx.msg(Msg::ErrNoMyNumberCard, {seen}));
+        }
+    }
+
+    jpki::SessionOptions session_options;
+    session_options.cache = ctx.config().cache;
+    ctx.progress(ctx.msg(Msg::ProgressConnecting));
+    open.session.emplace(ctx.need(jpki::CardSession::open(std::move(transport), session_options)));
+    return open;
+}
+
+void end_session(Context& ctx, OpenCard& card) noexcept
+{
+    if (!card.session || !card.pin_sent) return;
+    card.pin_sent = false;
+    try {
+        auto done = card.session->logout();
+        if (!done && done.error().code != Errc::CardRemoved)
+            ctx.note(ctx.msg(Msg::WarnLogoutFailed, {done.error().message()}));
+    } catch (...) {
+        // Destructor path: nothing more to do than not to throw.
+    }
+}
+
+}  // namespace mynacard::cli

@@ -1,0 +1,38 @@
+// Pieces of the card reports shared by `status`, `cert list` and `pin status`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "card_access.hpp"
+#include "context.hpp"
+#include "mynacard/jpki/certificate.hpp"
+#include "mynacard/jpki/types.hpp"
+
+namespace mynacard::cli {
+
+/// Stable ids for JSON: "my-number-card", "juki-card", "android-token", "ios-token", "unknown".
+const char* card_type_id(jpki::CardType type) noexcept;
+
+/// What reading one certificate for an overview gave.
+struct CertEntry {
+    jpki::CertKind kind;
+    bool present = true;
+    std::optional<jpki::Certificate> cert;
+    std::string reason;  ///< when not read: "needs-password", "not-issued" or an error text
+};
+
+/// Reads without any PIN; the signing certificate reads as "needs-password" unless cached.
+CertEntry read_cert_entry(Context& ctx, OpenCard& card, jpki::CertKind kind);
+nlohmann::json cert_entry_json(const CertEntry& entry, std::time_t now);
+std::string cert_entry_line(const Context& ctx, const CertEntry& entry, std::time_t now);
+
+/// "ok" | "count-low" | "final-try" | "locked" | "verified"
+const char* pin_state_id(const jpki::PinStatus& status) noexcept;
+nlohmann::json pin_status_json(const jpki::PinStatus& status);
+std::string pin_status_line(const Context& ctx, const jpki::PinStatus& status);
+
+}  // namespace mynacard::cli

@@ -1,0 +1,72 @@
+// card-cp pin status|change for auth, sign, kenhojo. Status reads each counter with an empty
+// VERIFY (no try spent, pin-and-suspension.md §1.2); change VERIFYs the current value and
+// sends CHANGE REFERENCE DATA (jpki-card.md §1.8) with every safety check of obtain_pin().
+#include "card_report.hpp"
+#include "commands.hpp"
+#include "pin_entry.hpp"
+
+namespace mynacard::cli {
+namespace {
+
+const std::vector<std::string> kPinKinds{"auth", "sign", "kenhojo"};
+
+jpki::PinKind parse_pin_kind(const std::string& name)
+{
+    if (name == "sign") return jpki::PinKind::Sign;
+    if (name == "kenhojo") return jpki::PinKind::Kenhojo;
+    return jpki::PinKind::Auth;
+}
+
+int run_status(Context& ctx, const std::vector<std::string>& kinds)
+{
+    OpenCard card = open_card(ctx);
+    const std::vector<std::string> wanted = kinds.empty() ? kPinKinds : kinds;
+    nlohmann::json pins = nlohmann::json::object();
+    for (const auto& name : wanted) {
+        const auto status = ctx.need(card.card().pin_status(parse_pin_kind(name)));
+        ctx.out(pin_status_line(ctx, status));
+        pins[name] = pin_status_json(status);
+    }
+    if (ctx.options.json) ctx.emit_json("pin status", {{"pins", pins}});
+    return 0;
+}
+
+int run_change(Context& ctx, const std::string& name)
+{
+    const auto kind = parse_pin_kind(name);
+    OpenCard card = open_card(ctx);
+    SessionEnder ender(ctx, card);
+    ReadyPin current = obtain_pin(ctx, card, kind);
+    // The new value is read and checked before anything is sent, so a typo costs no try.
+    SecureBytes fresh = obtain_new_pin(ctx, kind);
+    ctx.progress(ctx.msg(Msg::ProgressChangingPin, {pin_name(ctx.msg, kind)}));
+    auto changed = card.card().change_pin(kind, std::move(current.pin), std::move(fresh), current.options);
+    if (!changed) {
+        if (is_pin_error(changed.error().code)) fail_pin(ctx, kind, changed.error());
+        ctx.fail(changed.error());
+    }
+    ctx.out(ctx.msg(Msg::PinChanged, {pin_name(ctx.msg, kind)}));
+    if (ctx.options.json) ctx.emit_json("pin change", {{"kind", name}, {"changed", true}});
+    return 0;
+}
+
+}  // namespace
+
+void add_pin_commands(CLI::App& app, Context& ctx, CommandTable& table)
+{
+    auto kinds = std::make_shared<std::vector<std::string>>();
+    auto change_kind = std::make_shared<std::string>();
+    auto* pin = app.add_subcommand("pin", "PIN tries left, and PIN change (auth, sign, kenhojo)");
+    pin->require_subcommand(1);
+
+    auto* status = pin->add_subcommand("status", "Tries left for each PIN (spends no try)");
+    status->add_option("kind", *kinds, "auth, sign, kenhojo (default: all)")->check(CLI::IsMember(kPinKinds));
+    table.add(status, [&ctx, kinds] { return run_status(ctx, *kinds); });
+
+    auto* change = pin->add_subcommand(
+        "change", "Change a PIN: current value, then the new one (--new-pin-fd/--new-pin-file/MYNACARD_NEW_PIN)");
+    change->add_option("kind", *change_kind, "auth, sign or kenhojo")->required()->check(CLI::IsMember(kPinKinds));
+    table.add(change, [&ctx, change_kind] { return run_change(ctx, *change_kind); });
+}
+
+}  // namespace mynacard::cli

@@ -1,0 +1,291 @@
+// The catalogue. One row per message: id, English, Japanese. Placeholders {0}, {1}, ...
+#include "messages.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <string>
+
+namespace mynacard::cli {
+namespace {
+
+struct Row {
+    Msg id;
+    const char* en;
+    const char* ja;
+};
+
+constexpr std::array kRows{
+    // --- errors
+    Row{Msg::ErrNoService, "The PC/SC service (pcscd) is not reachable.",
+        "PC/SC サービス (pcscd) に接続できません。"},
+    Row{Msg::ErrNoReader, "No smart-card reader found.", "カードリーダーが見つかりません。"},
+    Row{Msg::ErrReaderNotFound, "No reader matches \"{0}\". Readers: {1}",
+        "\"{0}\" に一致するカードリーダーがありません。リーダー: {1}"},
+    Row{Msg::ErrNoCard, "No card in the reader.", "カードリーダーにカードがありません。"},
+    Row{Msg::ErrNoMyNumberCard, "No My Number card found ({0}).",
+        "マイナンバーカードが見つかりません（{0}）。"},
+    Row{Msg::ErrNotSupported, "This card is not supported: {0}",
+        "このカードには対応していません: {0}"},
+    Row{Msg::ErrNoSuchKey,
+        "This card has no {0} (cards issued to children under 15 carry no signing certificate).",
+        "このカードには {0} がありません（15歳未満のカードには署名用電子証明書がありません）。"},
+    Row{Msg::ErrCardCommunication, "Communication with the card failed: {0}",
+        "カードとの通信に失敗しました: {0}"},
+    Row{Msg::ErrPinIncorrect, "Wrong {0}. {1} tries left.",
+        "{0}が違います。残り {1} 回です。"},
+    Row{Msg::ErrPinIncorrectLast,
+        "Wrong {0}. Only 1 try left: the next wrong entry locks it.",
+        "{0}が違います。残り 1 回です。次に間違えるとロックされます。"},
+    Row{Msg::ErrPinLocked, "The {0} is locked. Nothing was sent to the card.",
+        "{0}はロックされています。カードには何も送信していません。"},
+    Row{Msg::ErrPinNowLocked, "Wrong {0}. It is now locked.",
+        "{0}が違います。ロックされました。"},
+    Row{Msg::HintAuthLocked,
+        "To unlock it: your municipal office (bring the card and photo ID), or the J-LIS kiosk "
+        "reset service at some convenience stores (JPKI暗証番号リセット), which needs your signing "
+        "password.",
+        "解除するには: 市区町村の窓口（カードと本人確認書類を持参）、または一部のコンビニの "
+        "J-LIS キオスク端末による初期化サービス（JPKI暗証番号リセット、署名用パスワードが必要）をご利用ください。"},
+    Row{Msg::HintSignLocked,
+        "To unlock it: your municipal office (bring the card and photo ID), or the J-LIS kiosk "
+        "reset service at some convenience stores (JPKI暗証番号リセット), which needs your "
+        "user-authentication PIN.",
+        "解除するには: 市区町村の窓口（カードと本人確認書類を持参）、または一部のコンビニの "
+        "J-LIS キオスク端末による初期化サービス（JPKI暗証番号リセット、利用者証明用暗証番号が必要）をご利用ください。"},
+    Row{Msg::HintKenhojoLocked,
+        "To unlock it: your municipal office only (bring the card and photo ID); kiosks cannot "
+        "reset this PIN.",
+        "解除するには市区町村の窓口（カードと本人確認書類を持参）のみです。キオスク端末では初期化できません。"},
+    Row{Msg::ErrFinalTryRefused,
+        "Not trying: only one try is left for the {0} and a wrong entry would lock it.",
+        "{0}の残り回数が 1 回のため中止しました。間違えるとロックされます。"},
+    Row{Msg::HintFinalTryFlag,
+        "To spend the last try without a terminal, add --allow-final-try.",
+        "端末なしで最後の 1 回を使うには --allow-final-try を指定してください。"},
+    Row{Msg::ErrFinalTryDeniedByConfig,
+        "The configuration ([pin] final_try = deny) forbids spending the last try.",
+        "設定（[pin] final_try = deny）により最後の 1 回は使えません。"},
+    Row{Msg::ErrPinFormatDigits,
+        "The {0} must be exactly 4 digits. Nothing was sent to the card.",
+        "{0}は数字 4 桁です。カードには何も送信していません。"},
+    Row{Msg::ErrPinFormatSign,
+        "The signing password must be 6 to 16 characters, letters A-Z and digits 0-9. Nothing "
+        "was sent to the card.",
+        "署名用パスワードは英大文字 A-Z と数字 0-9 の 6〜16 文字です。カードには何も送信していません。"},
+    Row{Msg::ErrPinFormatNewSign,
+        "The new signing password must be 6 to 16 characters from A-Z and 0-9 and contain both "
+        "letters and digits. Nothing was sent to the card.",
+        "新しい署名用パスワードは A-Z と 0-9 の 6〜16 文字で、英字と数字の両方を含む必要があります。"
+        "カードには何も送信していません。"},
+    Row{Msg::ErrPinMismatch, "The two new entries differ. Nothing was changed.",
+        "新しい値が一致しません。変更していません。"},
+    Row{Msg::ErrNoPinSource,
+        "Cannot ask for the {0}: there is no terminal. Use --pin-fd, --pin-file or the "
+        "environment variable {1}.",
+        "{0}を入力する端末がありません。--pin-fd、--pin-file または環境変数 {1} を使ってください。"},
+    Row{Msg::ErrPinCancelled, "PIN entry cancelled. Nothing was sent to the card.",
+        "入力が中止されました。カードには何も送信していません。"},
+    Row{Msg::ErrPinSourceRead, "Cannot read the PIN from {0}: {1}",
+        "{0} から暗証番号を読めません: {1}"},
+    Row{Msg::WarnPinFilePermissions,
+        "Warning: {0} is readable by other users; restrict it with chmod 600.",
+        "警告: {0} は他のユーザーも読めます。chmod 600 で制限してください。"},
+    Row{Msg::ErrCertExpired, "The {0} certificate expired on {1}.",
+        "{0} 証明書は {1} に有効期限が切れています。"},
+    Row{Msg::ErrCertNotYetValid, "The {0} certificate is not valid before {1}.",
+        "{0} 証明書は {1} より前は有効ではありません。"},
+    Row{Msg::HintRenewCertificate,
+        "Certificates are renewed at your municipal office (from three months before expiry).",
+        "電子証明書の更新は市区町村の窓口で行います（有効期限の 3 か月前から）。"},
+    Row{Msg::ErrReadFile, "Cannot read {0}: {1}", "{0} を読めません: {1}"},
+    Row{Msg::ErrWriteFile, "Cannot write {0}: {1}", "{0} に書き込めません: {1}"},
+    Row{Msg::ErrConfig, "Configuration error: {0}", "設定エラー: {0}"},
+    Row{Msg::ErrGeneric, "Error: {0}", "エラー: {0}"},
+    Row{Msg::ErrSignatureInvalid, "The signature is NOT valid: {0}", "署名は無効です: {0}"},
+    Row{Msg::ErrNotTrusted, "The signer certificate is not trusted: {0}",
+        "署名者の証明書は信頼できません: {0}"},
+    Row{Msg::ErrNoAnchors,
+        "No trust anchors: configure [trust] anchors, install the J-LIS roots, or pass --ca.",
+        "トラストアンカーがありません。[trust] anchors を設定するか、J-LIS ルート証明書を"
+        "インストールするか、--ca を指定してください。"},
+    Row{Msg::WarnTestAnchorSkipped,
+        "Ignoring the test anchor {0} (O=JPKI-TEST); add --accept-test-hierarchy to trust it.",
+        "テスト用アンカー {0}（O=JPKI-TEST）は無視します。信頼するには --accept-test-hierarchy を指定してください。"},
+    Row{Msg::ErrBadCertificateFile, "{0} does not hold a certificate (PEM or DER).",
+        "{0} に証明書（PEM または DER）がありません。"},
+    Row{Msg::ErrBadSignatureFile, "{0} is not a CMS/PKCS#7 signature: {1}",
+        "{0} は CMS/PKCS#7 署名ではありません: {1}"},
+    Row{Msg::ErrNeedCertForRaw, "A raw signature needs the signer certificate (--cert).",
+        "生の署名の検証には署名者の証明書（--cert）が必要です。"},
+    Row{Msg::ErrRefuseBinaryToTerminal,
+        "Refusing to write binary data to a terminal; use --output FILE.",
+        "バイナリデータを端末に出力しません。--output FILE を指定してください。"},
+    Row{Msg::ErrPersonalDataOnlySign,
+        "Only the signing certificate carries personal data.",
+        "個人情報を含むのは署名用電子証明書だけです。"},
+    Row{Msg::ErrCertRevoked, "The {0} certificate must not be used: {1}",
+        "{0} 証明書は使用できません: {1}"},
+    Row{Msg::ErrCertStatusUnknown,
+        "The revocation status of the {0} certificate is unknown and the policy is fail-closed: {1}",
+        "{0} 証明書の失効状態が不明で、ポリシーが fail-closed のため使用できません: {1}"},
+    Row{Msg::WarnCertStatusUnknown, "Warning: revocation status of the {0} certificate unknown: {1}",
+        "警告: {0} 証明書の失効状態が不明です: {1}"},
+    Row{Msg::WarnLogoutFailed, "Warning: could not end the card session: {0}",
+        "警告: カードのセッションを終了できませんでした: {0}"},
+    // --- PIN names and prompts
+    Row{Msg::NameAuthPin, "user-authentication PIN", "利用者証明用暗証番号"},
+    Row{Msg::NameSignPin, "signing password", "署名用パスワード"},
+    Row{Msg::NameKenhojoPin, "Kenhojo PIN", "券面事項入力補助用暗証番号"},
+    Row{Msg::PromptAuthPin, "User-authentication PIN (4 digits): ",
+        "利用者証明用暗証番号（数字 4 桁）: "},
+    Row{Msg::PromptSignPassword,
+        "Signing password (6-16 characters, A-Z and 0-9; lower-case letters are converted to "
+        "upper case): ",
+        "署名用パスワード（英数字 6〜16 文字。小文字は大文字に変換されます）: "},
+    Row{Msg::PromptKenhojoPin, "Kenhojo PIN (券面事項入力補助用, 4 digits): ",
+        "券面事項入力補助用暗証番号（数字 4 桁）: "},
+    Row{Msg::PromptCurrent, "Current {0}: ", "現在の{0}: "},
+    Row{Msg::PromptNew, "New {0}: ", "新しい{0}: "},
+    Row{Msg::PromptNewAgain, "New {0} again: ", "新しい{0}（確認）: "},
+    Row{Msg::RuleNewSignPassword,
+        "The new signing password: 6-16 characters from A-Z and 0-9 with both letters and "
+        "digits; lower-case letters are converted to upper case.",
+        "新しい署名用パスワード: A-Z と 0-9 の 6〜16 文字で英字と数字の両方を含めてください。"
+        "小文字は大文字に変換されます。"},
+    Row{Msg::TriesLeft, "{0}: {1} of {2} tries left.", "{0}: 残り {1} 回（最大 {2} 回）。"},
+    Row{Msg::TriesNotReported, "{0}: already verified on this card (count not reported).",
+        "{0}: このカードで照合済みです（残り回数は不明）。"},
+    Row{Msg::FinalTryWarning,
+        "WARNING: this is the LAST try for the {0}. A wrong entry locks it, and only the "
+        "municipal office (or, for the JPKI PINs, a J-LIS kiosk) can unlock it.",
+        "警告: {0}の残りは最後の 1 回です。間違えるとロックされ、解除は市区町村の窓口"
+        "（JPKI の暗証番号は J-LIS キオスク端末でも可）でしかできません。"},
+    Row{Msg::FinalTryConfirm, "Type \"yes\" to continue: ", "続けるには \"yes\" と入力してください: "},
+    // --- progress
+    Row{Msg::ProgressConnecting, "Connecting to the card…", "カードに接続しています…"},
+    Row{Msg::ProgressReadingCert, "Reading the {0} certificate…", "{0} 証明書を読み取っています…"},
+    Row{Msg::ProgressVerifyingPin, "Checking the {0}…", "{0}を照合しています…"},
+    Row{Msg::ProgressSigning, "Signing on the card…", "カードで署名しています…"},
+    Row{Msg::ProgressChangingPin, "Changing the {0}…", "{0}を変更しています…"},
+    Row{Msg::ProgressReadingKenhojo, "Reading the Kenhojo data…", "券面事項入力補助情報を読み取っています…"},
+    Row{Msg::ProgressCheckingStatus, "Checking the certificate status…", "証明書の状態を確認しています…"},
+    // --- readers / status
+    Row{Msg::LblReader, "Reader", "リーダー"},
+    Row{Msg::LblNoReaders, "No readers.", "カードリーダーがありません。"},
+    Row{Msg::LblCardAbsent, "no card", "カードなし"},
+    Row{Msg::LblCardKind, "Card", "カード"},
+    Row{Msg::LblCardLabel, "Token label", "トークンラベル"},
+    Row{Msg::LblCardSerial, "Card identity", "カード識別子"},
+    Row{Msg::LblCertificates, "Certificates", "電子証明書"},
+    Row{Msg::LblPins, "PINs", "暗証番号"},
+    Row{Msg::LblValidUntil, "valid until {0} ({1} days left)", "有効期限 {0}（残り {1} 日）"},
+    Row{Msg::LblExpiredOn, "EXPIRED on {0}", "期限切れ（{0}）"},
+    Row{Msg::LblNeedsPassword, "present (readable after the signing password)",
+        "あり（署名用パスワードの入力後に読み取り可能）"},
+    Row{Msg::LblNotIssued, "not issued", "発行されていません"},
+    Row{Msg::LblUnreadable, "unreadable: {0}", "読み取れません: {0}"},
+    Row{Msg::LblRevocation, "revocation: {0}", "失効確認: {0}"},
+    Row{Msg::PinStateOk, "ok", "正常"},
+    Row{Msg::PinStateCountLow, "count low", "残り回数が減っています"},
+    Row{Msg::PinStateFinalTry, "FINAL TRY", "最後の 1 回"},
+    Row{Msg::PinStateLocked, "LOCKED", "ロック中"},
+    Row{Msg::PinStateVerified, "verified (count not reported)", "照合済み（残り回数不明）"},
+    // --- certificates
+    Row{Msg::LblSubject, "Subject", "主体者"},
+    Row{Msg::LblIssuer, "Issuer", "発行者"},
+    Row{Msg::LblSerial, "Serial", "シリアル番号"},
+    Row{Msg::LblValidFrom, "Valid from", "有効期間の開始"},
+    Row{Msg::LblKey, "Key", "鍵"},
+    Row{Msg::LblPersonalData, "Personal data", "個人情報"},
+    Row{Msg::LblName, "Name", "氏名"},
+    Row{Msg::LblNameSubstitute, "Name (substitute characters)", "氏名（代替文字）"},
+    Row{Msg::LblAddress, "Address", "住所"},
+    Row{Msg::LblAddressSubstitute, "Address (substitute characters)", "住所（代替文字）"},
+    Row{Msg::LblBirthDate, "Date of birth", "生年月日"},
+    Row{Msg::LblSex, "Sex", "性別"},
+    Row{Msg::PersonalDataHidden,
+        "Personal data (name, address, date of birth, sex) hidden; add --show-personal-data to "
+        "show it.",
+        "個人情報（氏名・住所・生年月日・性別）は非表示です。表示するには --show-personal-data を指定してください。"},
+    Row{Msg::CertWritten, "Wrote the {0} certificate to {1} ({2}).",
+        "{0} 証明書を {1} に書き出しました（{2}）。"},
+    // --- sign / verify / pin / kenhojo
+    Row{Msg::SignWritten, "Signature written to {0} ({1}, {2}, {3} key).",
+        "署名を {0} に書き出しました（{1}、{2}、{3} の鍵）。"},
+    Row{Msg::VerifyValid, "Signature valid.", "署名は有効です。"},
+    Row{Msg::VerifySigner, "Signer: {0}", "署名者: {0}"},
+    Row{Msg::VerifySigningTime, "Signing time: {0}", "署名時刻: {0}"},
+    Row{Msg::VerifyTrustedBy, "Trusted via: {0}", "トラストアンカー: {0}"},
+    Row{Msg::PinChanged, "The {0} was changed.", "{0}を変更しました。"},
+    Row{Msg::KenhojoWarning,
+        "Warning: the following is sensitive personal data. Do not store, log or share it "
+        "carelessly.",
+        "警告: 以下は機微な個人情報です。不用意に保存・記録・共有しないでください。"},
+    Row{Msg::LblMyNumber, "My Number", "個人番号"},
+    Row{Msg::SexMale, "male", "男"},
+    Row{Msg::SexFemale, "female", "女"},
+    Row{Msg::SexNotApplicable, "not applicable", "適用不能"},
+    Row{Msg::SexUnknown, "unknown", "不明"},
+    // --- revocation
+    Row{Msg::SuspendedAdded, "Added to the local suspended list: {0}",
+        "ローカルの一時停止リストに追加しました: {0}"},
+    Row{Msg::SuspendedRemoved, "Removed from the local suspended list: {0}",
+        "ローカルの一時停止リストから削除しました: {0}"},
+    Row{Msg::SuspendedNone, "The local suspended list is empty.", "ローカルの一時停止リストは空です。"},
+};
+
+static_assert(kRows.size() == static_cast<std::size_t>(Msg::Count_),
+              "every Msg needs exactly one catalogue row");
+
+constexpr bool rows_in_order()
+{
+    for (std::size_t i = 0; i < kRows.size(); ++i)
+        if (static_cast<std::size_t>(kRows[i].id) != i) return false;
+    return true;
+}
+static_assert(rows_in_order(), "catalogue rows must follow the order of enum Msg");
+
+bool starts_with_ja(const char* value)
+{
+    return value != nullptr && value[0] == 'j' && value[1] == 'a';
+}
+
+}  // namespace
+
+Lang Messages::choose(const std::optional<std::string>& override_lang)
+{
+    if (override_lang) return *override_lang == "ja" ? Lang::Ja : Lang::En;
+    // POSIX: the first non-empty of LC_ALL, LC_MESSAGES, LANG decides.
+    for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+        const char* value = std::getenv(name);
+        if (value != nullptr && *value != '\0') return starts_with_ja(value) ? Lang::Ja : Lang::En;
+    }
+    return Lang::En;
+}
+
+const char* Messages::text(Msg id, Lang lang) noexcept
+{
+    const auto index = static_cast<std::size_t>(id);
+    if (index >= kRows.size()) return "";
+    return lang == Lang::Ja ? kRows[index].ja : kRows[index].en;
+}
+
+std::string Messages::operator()(Msg id, std::initializer_list<std::string_view> args) const
+{
+    const std::string_view pattern = text(id, m_lang);
+    std::string out;
+    out.reserve(pattern.size() + 32);
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}' &&
+            pattern[i + 1] >= '0' && pattern[i + 1] <= '9') {
+            const auto n = static_cast<std::size_t>(pattern[i + 1] - '0');
+            if (n < args.size()) out += *(args.begin() + n);
+            i += 2;
+            continue;
+        }
+        out += pattern[i];
+    }
+    return out;
+}
+
+}  // namespace mynacard::cli
