@@ -62,7 +62,7 @@ char* read_line(char* buffer, int size, void* stream)
         line = {};  // hand inih an empty line: nothing half-read reaches the handler
     }
     note_section_header(st, line);
-    std::memcpy(buffer, line.data(), line.size());
+    if (!line.empty()) std::memcpy(buffer, line.data(), line.size());  // {}.data() may be null
     buffer[line.size()] = '\0';
     return buffer;
 }
