@@ -128,10 +128,10 @@ if [ -n "$card_cp" ]; then
   step "card-cp cert show auth: the user-authentication certificate" \
     "$card_cp" cert show auth
   step "card-cp sign: a detached CMS signature with the auth key (PIN from a 0600 file)" \
-    "$card_cp" sign --key auth --pin-file "$work/auth.pin" --in "$work/document.txt" \
-                    --out "$work/document.txt.p7s"
+    "$card_cp" --pin-file "$work/auth.pin" sign --key auth "$work/document.txt" \
+               --output "$work/document.txt.p7s"
   step "card-cp verify: the signature against the document and the configured anchors" \
-    "$card_cp" verify --in "$work/document.txt" --signature "$work/document.txt.p7s"
+    "$card_cp" verify "$work/document.txt" --signature "$work/document.txt.p7s"
   cms_form=DER
   if [ -f "$work/document.txt.p7s" ] && head -c 10 "$work/document.txt.p7s" | grep -q -- '-----'; then
     cms_form=PEM
@@ -140,8 +140,9 @@ if [ -n "$card_cp" ]; then
     openssl cms -verify -binary -inform "$cms_form" -in "$work/document.txt.p7s" \
                 -content "$work/document.txt" -CAfile "$work/pki/auth_ca.pem" -purpose any \
                 -out /dev/null
-  step "APDU trace (MYNACARD_TRACE=1): what card-cp status sends; PIN data is never shown" \
-    env MYNACARD_TRACE=1 "$card_cp" status
+  step "APDU trace (MYNACARD_TRACE=1) of a signature: VERIFY's PIN shows as <redacted>" \
+    env MYNACARD_TRACE=1 "$card_cp" --pin-file "$work/auth.pin" sign --key auth \
+        "$work/document.txt" --output "$work/document.txt.traced.p7s"
 else
   step "card-cp (not built in $build_dir)" false
 fi
