@@ -116,6 +116,8 @@ struct CardSession::Impl {
     Result<Bytes> read_certificate(CertKind kind);
     bool sign_cache_usable(const Bytes& der);
     Result<void> check_sign_input(KeyKind key, ByteView digest_info) const;
+    /// NoSuchKey for the PIN of a key the card does not have (sign password on an under-15 card).
+    Result<void> check_pin_exists(PinKind kind) const;
 };
 
 Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
@@ -264,6 +266,13 @@ Result<void> CardSession::Impl::check_sign_input(KeyKind key, ByteView digest_in
     return {};
 }
 
+Result<void> CardSession::Impl::check_pin_exists(PinKind kind) const
+{
+    if ((kind == PinKind::Sign && !info.has_sign_certificate) || (kind == PinKind::Auth && !info.has_auth_certificate))
+        return Unexpected{Errc::NoSuchKey, std::string(to_string(kind)) + " PIN: that key is not issued on this card"};
+    return {};
+}
+
 // --- public API
 
 Result<CardType> detect_card(apdu::Transport& transport, std::string* label)
@@ -311,6 +320,7 @@ Result<Certificate> CardSession::certificate(CertKind kind)
 Result<PinStatus> CardSession::pin_status(PinKind kind)
 {
     const auto where = layout::pin_location(kind);
+    MYNACARD_TRY_VOID(m_impl->check_pin_exists(kind));
     return m_impl->transact([&](apdu::Transaction& tx) -> Result<PinStatus> {
         MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));
         auto status = detail::query_pin(tx, kind);
@@ -323,6 +333,7 @@ Result<void> CardSession::verify_pin(PinKind kind, SecureBytes typed, const Veri
 {
     MYNACARD_TRY(SecureBytes pin, normalize_pin(kind, view(typed)));
     Impl& self = *m_impl;
+    MYNACARD_TRY_VOID(self.check_pin_exists(kind));
     return self.transact([&](apdu::Transaction& tx) -> Result<void> {
         const auto where = layout::pin_location(kind);
         MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));
@@ -348,6 +359,7 @@ Result<void> CardSession::change_pin(PinKind kind, SecureBytes old_typed, Secure
     MYNACARD_TRY(SecureBytes old_pin, normalize_pin(kind, view(old_typed)));
     MYNACARD_TRY(SecureBytes new_pin, normalize_pin(kind, view(new_typed), true));
     Impl& self = *m_impl;
+    MYNACARD_TRY_VOID(self.check_pin_exists(kind));
     return self.transact([&](apdu::Transaction& tx) -> Result<void> {
         const auto where = layout::pin_location(kind);
         MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));

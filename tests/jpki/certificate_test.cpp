@@ -118,6 +118,10 @@ TEST_CASE("an under-15 card: one key, no signing certificate", "[jpki][cert]")
     CHECK(session.info().has_auth_certificate);
     CHECK(session.read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
     CHECK(session.sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
+    CHECK(session.pin_status(PinKind::Sign).error().code == Errc::NoSuchKey);
+    CHECK(session.verify_pin(PinKind::Sign, secure("ABC123")).error().code == Errc::NoSuchKey);
+    CHECK(session.change_pin(PinKind::Sign, secure("ABC123"), secure("ABC456")).error().code == Errc::NoSuchKey);
+    CHECK(reader.card->stats().verify_with_data == 0);
     CHECK(session.read_certificate(CertKind::Auth));
     REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
     CHECK(session.sign(KeyKind::Auth, Bytes(51, 1)));

@@ -192,6 +192,24 @@ std::string label_hex(std::string_view label)
     return to_hex(b) + "9000";
 }
 
+/// Lets a session own a transport while the test keeps the script (open() destroys its
+/// transport when it fails).
+class Borrowed final : public apdu::Transport {
+public:
+    explicit Borrowed(ScriptedTransport& inner) : m_inner(inner) {}
+    Result<void> begin_transaction() override { return m_inner.begin_transaction(); }
+    void end_transaction(apdu::Disposition how) noexcept override { m_inner.end_transaction(how); }
+    Result<Bytes> transmit(ByteView command) override { return m_inner.transmit(command); }
+    Result<void> reset(apdu::Disposition how) override { return m_inner.reset(how); }
+    std::uint64_t reset_epoch() const noexcept override { return m_inner.reset_epoch(); }
+    Bytes atr() const override { return m_inner.atr(); }
+    bool extended_length() const noexcept override { return m_inner.extended_length(); }
+    std::string name() const override { return m_inner.name(); }
+
+private:
+    ScriptedTransport& m_inner;
+};
+
 SessionOptions no_cache()
 {
     SessionOptions o;
@@ -259,12 +277,11 @@ TEST_CASE("open: other labels are NotSupported with the label in the context", "
 {
     for (const char* label : {"JPKIAPICCTOKEN", "JPKIAPGPSETOKEN", "SOMETHINGELSE"}) {
         CAPTURE(label);
-        auto card = std::make_unique<ScriptedTransport>();
-        auto& script = *card;
+        ScriptedTransport script;
         script.expect(kSelectJpki, "9000")
             .expect("00 A4 02 0C 02 00 06", "9000")
             .expect("00 B0 00 00 20", label_hex(label));
-        auto session = CardSession::open(std::move(card), no_cache());
+        auto session = CardSession::open(std::make_unique<Borrowed>(script), no_cache());
         REQUIRE_FALSE(session);
         CHECK(session.error().code == Errc::NotSupported);
         CHECK(session.error().context.find(label) != std::string::npos);
