@@ -58,3 +58,28 @@ namespace mynacard::p11 {
 /// Open sessions on one token (all, or read-write only).
 std::size_t count_sessions(const Module& m, std::size_t reader, TokenKind token, bool rw_only);
 }  // namespace mynacard::p11
+
+namespace mynacard::p11 {
+/// Runs a card operation again once when it failed with Errc::CardReset: another application
+/// reset the card under us and the transport has reconnected. Only for operations that are
+/// safe to repeat: a command answered by SCARD_W_RESET_CARD was not executed, and nothing here
+/// depends on a login (signing maps CardReset to "not logged in" instead; §3.5).
+template <typename Op>
+auto retry_after_reset(Op&& op) -> decltype(op())
+{
+    auto result = op();
+    if (!result && result.error().code == Errc::CardReset) {
+        log_line(LogLevel::Info, "card reset by another application: trying once more");
+        result = op();
+    }
+    return result;
+}
+}  // namespace mynacard::p11
+
+namespace mynacard::p11 {
+/// CardSession::logout() (power cycle: the only real logout, jpki-card.md §1.9) run while this
+/// application holds the PC/SC transaction, so no other application is inside an exchange with
+/// the card while its power goes away (pcsc-lite + vpcd hung when a SCardReconnect(UNPOWER)
+/// overlapped another process's transaction). A reset seen meanwhile already logged out.
+Result<void> power_cycle_logout(Card& card);
+}  // namespace mynacard::p11

@@ -46,7 +46,8 @@ CK_RV verify(Module& m, Session& s, Card& card, CK_UTF8CHAR_PTR pin, CK_ULONG le
         return to_ck_rv(normalized.error());
     }
     if (CK_RV rv = login_gate(m, s, card); rv != CKR_OK) return rv;
-    auto done = card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m));
+    auto done = retry_after_reset(
+        [&] { return card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m)); });
     if (!done) return card_failure(m, s.reader, &s, done.error());
     s.device_error = 0;
     return CKR_OK;
@@ -98,7 +99,8 @@ CK_RV logout(Module& m, CK_SESSION_HANDLE h)
     // Operations that needed the login end with it.
     for (auto& [handle, other] : m.sessions)
         if (other.reader == s->reader) other.sign.reset();
-    if (auto done = card->session.logout(); !done) return card_failure(m, s->reader, s, done.error());
+    // A reset by someone else in between has logged the card out already.
+    if (auto done = power_cycle_logout(*card); !done) return card_failure(m, s->reader, s, done.error());
     return CKR_OK;
 }
 
@@ -116,14 +118,16 @@ CK_RV set_pin(Module& m, CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG 
     if (auto ok = jpki::normalize_pin(kind, pin_view(new_pin, new_len), true); !ok) return to_ck_rv(ok.error());
     sync_login(*card);
     const bool any_login = card->tokens[0].logged_in || card->tokens[1].logged_in;
-    auto done = card->session.change_pin(kind, SecureBytes(old_pin, old_pin + old_len),
-                                         SecureBytes(new_pin, new_pin + new_len), verify_options(m));
+    auto done = retry_after_reset([&] {
+        return card->session.change_pin(kind, SecureBytes(old_pin, old_pin + old_len),
+                                        SecureBytes(new_pin, new_pin + new_len), verify_options(m));
+    });
     if (!done) return card_failure(m, s->reader, s, done.error());
     s->device_error = 0;
     // The change verified the old PIN on the card. If the application had not logged in,
     // do not leave the key usable behind its back: remove power (logs out the card).
     if (!any_login) {
-        if (auto off = card->session.logout(); !off) return card_failure(m, s->reader, s, off.error());
+        if (auto off = power_cycle_logout(*card); !off) return card_failure(m, s->reader, s, off.error());
     }
     return CKR_OK;
 }

@@ -141,7 +141,7 @@ CK_RV finalize(CK_VOID_PTR reserved)
         for (Reader& r : m->readers) {
             if (!r.card) continue;
             if (r.card->tokens[0].logged_in || r.card->tokens[1].logged_in)
-                (void)r.card->session.logout();
+                (void)power_cycle_logout(*r.card);
         }
         g_module.store(nullptr, std::memory_order_release);
     }

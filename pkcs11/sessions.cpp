@@ -27,7 +27,7 @@ void after_close(Module& m, std::size_t reader, TokenKind token)
     ts.logged_in = false;
     const TokenKind other = token == TokenKind::Auth ? TokenKind::Sign : TokenKind::Auth;
     if (!r.card->token(other).logged_in) {
-        if (auto done = r.card->session.logout(); !done)
+        if (auto done = power_cycle_logout(*r.card); !done)
             log_line(LogLevel::Info, "logout after last session: " + done.error().message());
     }
 }
@@ -37,6 +37,19 @@ void after_close(Module& m, std::size_t reader, TokenKind token)
 std::size_t count_sessions(const Module& m, std::size_t reader, TokenKind token, bool rw_only)
 {
     return sessions_on(m, reader, token, rw_only);
+}
+
+Result<void> power_cycle_logout(Card& card)
+{
+    apdu::Transport& transport = card.session.transport();
+    if (auto begun = transport.begin_transaction(); !begun) {
+        if (begun.error().code == Errc::CardReset) return {};
+        return begun;
+    }
+    auto done = card.session.logout();
+    transport.end_transaction(apdu::Disposition::Leave);
+    if (!done && done.error().code == Errc::CardReset) return {};
+    return done;
 }
 
 CK_RV find_session(Module& m, CK_SESSION_HANDLE h, Session** session, Card** card)

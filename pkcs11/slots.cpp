@@ -133,14 +133,14 @@ CK_RV bind_card(Module& m, std::size_t index, Card** card)
     if (!r.listed || !r.info.card_present || !m.pcsc) return CKR_TOKEN_NOT_PRESENT;
     if (r.unrecognized_event_count && *r.unrecognized_event_count == r.info.event_count)
         return CKR_TOKEN_NOT_RECOGNIZED;
-    auto transport = m.pcsc->connect(r.name);
-    if (!transport) {
-        log_line(LogLevel::Info, "connect " + r.name + ": " + transport.error().message());
-        return means_removal(transport.error().code) ? CKR_TOKEN_NOT_PRESENT : to_ck_rv(transport.error());
-    }
-    jpki::SessionOptions options;
-    options.cache = m.config.cache;
-    auto session = jpki::CardSession::open(std::move(*transport), options);
+    auto open = [&]() -> Result<jpki::CardSession> {
+        auto transport = m.pcsc->connect(r.name);
+        if (!transport) return Unexpected{std::move(transport).error()};
+        jpki::SessionOptions options;
+        options.cache = m.config.cache;
+        return jpki::CardSession::open(std::move(*transport), options);
+    };
+    auto session = retry_after_reset(open);
     if (!session) {
         log_line(LogLevel::Info, "open card in " + r.name + ": " + session.error().message());
         if (session.error().code == Errc::NotSupported) {

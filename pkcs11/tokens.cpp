@@ -24,7 +24,7 @@ CK_RV certificate(Module& m, std::size_t reader, Card& card, jpki::CertKind kind
 {
     auto it = card.certificates.find(kind);
     if (it == card.certificates.end()) {
-        auto cert = card.session.certificate(kind);
+        auto cert = retry_after_reset([&] { return card.session.certificate(kind); });
         if (!cert) return card_failure(m, reader, session, cert.error());
         it = card.certificates.emplace(kind, std::move(*cert)).first;
     }
@@ -75,7 +75,7 @@ CK_RV load_objects(Module& m, std::size_t reader, Card& card, TokenKind token, S
         const bool from_cache = !ts.logged_in;
         if (from_cache && !(m.config.cache.enabled && m.config.cache.include_sign_certificate))
             return CKR_OK;
-        auto cert = card.session.certificate(jpki::CertKind::Sign);
+        auto cert = retry_after_reset([&] { return card.session.certificate(jpki::CertKind::Sign); });
         if (!cert) {
             if (from_cache && cert.error().code == Errc::NotLoggedIn) return CKR_OK;
             return card_failure(m, reader, session, cert.error());
@@ -126,7 +126,7 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     Card* card = nullptr;
     if (CK_RV rv = bind_card(m, index, &card); rv != CKR_OK) return rv;
     if (!token_present(*r, token)) return CKR_TOKEN_NOT_PRESENT;
-    auto status = card->session.pin_status(pin_of(token));
+    auto status = retry_after_reset([&] { return card->session.pin_status(pin_of(token)); });
     if (!status) return card_failure(m, index, nullptr, status.error());
     sync_login(*card);
 
