@@ -66,6 +66,7 @@ TEST_CASE("pcsc: automatic reinsertion after remove_after + reinsert_after")
         REQUIRE(tx);
         auto cert = read_certificate(*tx, 0x000A);
         REQUIRE_FALSE(cert);
+        INFO(cert.error().message());
         CHECK(is_clean_removal(cert.error().code));
     }
     CHECK(card.link().wait_absent(card.reader(), std::chrono::seconds(5)));

@@ -84,6 +84,17 @@ bool send_message(int fd, ByteView payload)
     return true;
 }
 
+/// Closes with a TCP reset instead of a FIN. vpcd treats a FIN that arrives between its send
+/// and its receive as a successful 0-byte response (ifd-vpcd returns IFD_SUCCESS when recv
+/// returns 0), which no real reader would report; a reset makes that exchange fail as a pulled
+/// card does, and pcscd then sees the card gone.
+void close_abortively(int fd)
+{
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    ::close(fd);
+}
+
 std::string env_or(const char* name, const std::string& fallback)
 {
     const char* v = std::getenv(name);
@@ -181,6 +192,13 @@ struct VpcdLink::Impl {
                 continue;
             }
             if (length == 0) continue;
+            // vpcd delivers a power-down meant for a card that was already removed to the next
+            // card that connects (its vicc_poweroff accepts the new connection first), and
+            // pcscd's power-up may come only after a client's first APDU. A reader powers a card
+            // before talking to it, so an APDU to an unpowered card powers it up here (cold:
+            // no selection, no verified PIN) instead of getting the empty answer vpcd would
+            // pass on as a 0-byte response.
+            if (!card->powered()) card->power_on();
             const Bytes response = card->process(payload);
             if (!send_message(fd, response)) return End::Dropped;
             if (card->pulled()) return End::Pulled;  // Faults::remove_after_apdus
@@ -197,7 +215,7 @@ struct VpcdLink::Impl {
             }
             set_connected(true);
             const End end = serve(fd);
-            ::close(fd);
+            close_abortively(fd);
             card->power_off();  // removed from the reader: no power
             set_connected(false);
             if (end == End::Stop) return;
