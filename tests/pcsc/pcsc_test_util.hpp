@@ -11,6 +11,7 @@
 #include "mynacard/apdu/pcsc.hpp"
 #include "mynacard/apdu/tlv.hpp"
 #include "mynacard/apdu/transaction.hpp"
+#include "vcard/pcsc_probe.hpp"
 #include "vcard/vpcd_link.hpp"
 
 namespace pcsc_test {
