@@ -75,8 +75,22 @@ std::string cert_entry_line(const Context& ctx, const CertEntry& entry, std::tim
     return line + ctx.msg(Msg::LblUnreadable, {entry.reason});
 }
 
-const char* pin_state_id(const jpki::PinStatus& status) noexcept
+PinEntry read_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind)
 {
+    auto status = card.card().pin_status(kind);
+    if (!status && status.error().code == Errc::NoSuchKey) {
+        PinEntry entry{kind, false, {}};
+        entry.status.kind = kind;
+        entry.status.max_tries = jpki::max_tries(kind);
+        return entry;
+    }
+    return PinEntry{kind, true, ctx.need(std::move(status))};
+}
+
+const char* pin_state_id(const PinEntry& entry) noexcept
+{
+    const auto& status = entry.status;
+    if (!entry.issued) return "not-issued";
     if (!status.tries_left) return "verified";
     if (status.locked()) return "locked";
     if (status.final_try()) return "final-try";
@@ -84,11 +98,13 @@ const char* pin_state_id(const jpki::PinStatus& status) noexcept
     return "ok";
 }
 
-nlohmann::json pin_status_json(const jpki::PinStatus& status)
+nlohmann::json pin_status_json(const PinEntry& entry)
 {
-    nlohmann::json j{{"kind", jpki::to_string(status.kind)},
+    const auto& status = entry.status;
+    nlohmann::json j{{"kind", jpki::to_string(entry.kind)},
+                     {"issued", entry.issued},
                      {"max_tries", status.max_tries},
-                     {"state", pin_state_id(status)},
+                     {"state", pin_state_id(entry)},
                      {"locked", status.locked()},
                      {"final_try", status.final_try()},
                      {"count_low", status.count_low()}};
@@ -96,19 +112,21 @@ nlohmann::json pin_status_json(const jpki::PinStatus& status)
     return j;
 }
 
-std::string pin_status_line(const Context& ctx, const jpki::PinStatus& status)
+std::string pin_status_line(const Context& ctx, const PinEntry& entry)
 {
-    const std::string state = pin_state_id(status);
+    const auto& status = entry.status;
+    const std::string state = pin_state_id(entry);
+    char kind[16];
+    std::snprintf(kind, sizeof kind, "%-8s", jpki::to_string(entry.kind));
+    if (!entry.issued) return std::string("  ") + kind + " " + ctx.msg(Msg::LblNotIssued);
     Msg text = Msg::PinStateOk;
     if (state == "verified") text = Msg::PinStateVerified;
     else if (state == "locked") text = Msg::PinStateLocked;
     else if (state == "final-try") text = Msg::PinStateFinalTry;
     else if (state == "count-low") text = Msg::PinStateCountLow;
-    char kind[16];
-    std::snprintf(kind, sizeof kind, "%-8s", jpki::to_string(status.kind));
     const std::string tries = status.tries_left ? std::to_string(*status.tries_left) : "?";
     return std::string("  ") + kind + " " + tries + "/" + std::to_string(status.max_tries) + "  " +
-           ctx.msg(text) + "  (" + pin_name(ctx.msg, status.kind) + ")";
+           ctx.msg(text) + "  (" + pin_name(ctx.msg, entry.kind) + ")";
 }
 
 }  // namespace mynacard::cli

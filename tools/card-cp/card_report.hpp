@@ -30,9 +30,18 @@ CertEntry read_cert_entry(Context& ctx, OpenCard& card, jpki::CertKind kind);
 nlohmann::json cert_entry_json(const CertEntry& entry, std::time_t now);
 std::string cert_entry_line(const Context& ctx, const CertEntry& entry, std::time_t now);
 
-/// "ok" | "count-low" | "final-try" | "locked" | "verified"
-const char* pin_state_id(const jpki::PinStatus& status) noexcept;
-nlohmann::json pin_status_json(const jpki::PinStatus& status);
-std::string pin_status_line(const Context& ctx, const jpki::PinStatus& status);
+/// A PIN counter as read for a report; `issued` is false for the signing password of an
+/// under-15 card (no signing key, the card answers NoSuchKey).
+struct PinEntry {
+    jpki::PinKind kind;
+    bool issued = true;
+    jpki::PinStatus status;
+};
+PinEntry read_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind);
+
+/// "ok" | "count-low" | "final-try" | "locked" | "verified" | "not-issued"
+const char* pin_state_id(const PinEntry& entry) noexcept;
+nlohmann::json pin_status_json(const PinEntry& entry);
+std::string pin_status_line(const Context& ctx, const PinEntry& entry);
 
 }  // namespace mynacard::cli

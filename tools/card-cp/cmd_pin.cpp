@@ -23,7 +23,7 @@ int run_status(Context& ctx, const std::vector<std::string>& kinds)
     const std::vector<std::string> wanted = kinds.empty() ? kPinKinds : kinds;
     nlohmann::json pins = nlohmann::json::object();
     for (const auto& name : wanted) {
-        const auto status = ctx.need(card.card().pin_status(parse_pin_kind(name)));
+        const auto status = read_pin_entry(ctx, card, parse_pin_kind(name));
         ctx.out(pin_status_line(ctx, status));
         pins[name] = pin_status_json(status);
     }

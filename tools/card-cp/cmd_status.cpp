@@ -19,9 +19,9 @@ int run_status(Context& ctx)
     for (auto kind : {jpki::CertKind::Auth, jpki::CertKind::AuthCa, jpki::CertKind::Sign,
                       jpki::CertKind::SignCa})
         certs.push_back(read_cert_entry(ctx, card, kind));
-    std::vector<jpki::PinStatus> pins;
+    std::vector<PinEntry> pins;
     for (auto kind : {jpki::PinKind::Auth, jpki::PinKind::Sign, jpki::PinKind::Kenhojo})
-        pins.push_back(ctx.need(card.card().pin_status(kind)));
+        pins.push_back(read_pin_entry(ctx, card, kind));
 
     if (ctx.options.json) {
         nlohmann::json j;

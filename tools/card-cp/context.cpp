@@ -39,9 +39,10 @@ void Context::emit_json(const std::string& command, nlohmann::json doc) const
     std::fflush(stdout);
 }
 
-void Context::fail(ExitCode code, std::string message, std::vector<std::string> hints) const
+void Context::fail(ExitCode code, std::string message, std::vector<std::string> hints,
+                   std::optional<Error> cause) const
 {
-    throw CliFailure(code, std::move(message), std::move(hints));
+    throw CliFailure(code, std::move(message), std::move(hints), std::move(cause));
 }
 
 void Context::fail(const Error& error) const

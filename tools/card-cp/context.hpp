@@ -74,7 +74,8 @@ public:
     /// Turns a library error into a CliFailure with a translated message.
     [[noreturn]] void fail(const Error& error) const;
     [[noreturn]] void fail(ExitCode code, std::string message,
-                           std::vector<std::string> hints = {}) const;
+                           std::vector<std::string> hints = {},
+                           std::optional<Error> cause = std::nullopt) const;
 
     template <typename T>
     T need(Result<T> result) const

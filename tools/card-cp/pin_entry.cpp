@@ -187,11 +187,12 @@ SecureBytes obtain_new_pin(Context& ctx, jpki::PinKind kind)
 {
     PinSource source(ctx);
     const std::string name = pin_name(ctx.msg, kind);
-    if (kind == jpki::PinKind::Sign && source.interactive(PinRole::New))
-        ctx.note(ctx.msg(Msg::RuleNewSignPassword));
+    // Decided once: reading $MYNACARD_NEW_PIN removes it from the environment.
+    const bool typed_at_terminal = source.interactive(PinRole::New);
+    if (kind == jpki::PinKind::Sign && typed_at_terminal) ctx.note(ctx.msg(Msg::RuleNewSignPassword));
     const SecureBytes first = source.read(kind, PinRole::New, ctx.msg(Msg::PromptNew, {name}));
     SecureBytes normalized = normalized_or_fail(ctx, kind, first, true);
-    if (source.interactive(PinRole::New)) {
+    if (typed_at_terminal) {
         const SecureBytes again = source.read(kind, PinRole::New, ctx.msg(Msg::PromptNewAgain, {name}));
         auto normalized_again = jpki::normalize_pin(kind, view(again), true);
         if (!normalized_again || *normalized_again != normalized)
@@ -213,23 +214,23 @@ void fail_pin(Context& ctx, jpki::PinKind kind, const Error& error)
     case Errc::PinIncorrect: {
         const int left = error.tries_left.value_or(-1);
         if (left == 1)
-            ctx.fail(ExitCode::PinIncorrect, ctx.msg(Msg::ErrPinIncorrectLast, {name}));
+            ctx.fail(ExitCode::PinIncorrect, ctx.msg(Msg::ErrPinIncorrectLast, {name}), {}, error);
         ctx.fail(ExitCode::PinIncorrect,
-                 ctx.msg(Msg::ErrPinIncorrect, {name, left >= 0 ? std::to_string(left) : "?"}));
+                 ctx.msg(Msg::ErrPinIncorrect, {name, left >= 0 ? std::to_string(left) : "?"}), {}, error);
     }
     case Errc::PinLocked:
         // A status word means the card just answered a VERIFY: this attempt locked it.
         ctx.fail(ExitCode::PinLocked,
                  ctx.msg(error.sw ? Msg::ErrPinNowLocked : Msg::ErrPinLocked, {name}),
-                 {ctx.msg(locked_hint(kind))});
+                 {ctx.msg(locked_hint(kind))}, error);
     case Errc::FinalTryRefused:
         ctx.fail(ExitCode::FinalTryRefused, ctx.msg(Msg::ErrFinalTryRefused, {name}),
-                 {ctx.msg(Msg::HintFinalTryFlag)});
+                 {ctx.msg(Msg::HintFinalTryFlag)}, error);
     case Errc::PinLengthInvalid:
     case Errc::PinCharactersInvalid:
         if (kind == jpki::PinKind::Sign)
-            ctx.fail(ExitCode::PinFormat, ctx.msg(Msg::ErrPinFormatSign));
-        ctx.fail(ExitCode::PinFormat, ctx.msg(Msg::ErrPinFormatDigits, {name}));
+            ctx.fail(ExitCode::PinFormat, ctx.msg(Msg::ErrPinFormatSign), {}, error);
+        ctx.fail(ExitCode::PinFormat, ctx.msg(Msg::ErrPinFormatDigits, {name}), {}, error);
     default:
         ctx.fail(error);
     }

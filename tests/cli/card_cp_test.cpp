@@ -1,0 +1,664 @@
+// card-cp end to end: the built binary as a subprocess, through the private pcscd + vpcd and
+// the virtual card (tools/dev/pcsc-env.sh). Every command in text and --json, every exit
+// code, CMS/raw signatures checked with the openssl command, PIN prompts on a pty.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
+#include "process.hpp"
+#include "vcard/test_pki.hpp"
+#include "vcard/virtual_card.hpp"
+#include "vcard/vpcd_link.hpp"
+
+using mynacard::clitest::card_cp;
+using mynacard::clitest::PtySession;
+using mynacard::clitest::read_text;
+using mynacard::clitest::Run;
+using mynacard::clitest::RunOptions;
+using mynacard::clitest::run_program;
+using mynacard::clitest::TempDir;
+using mynacard::vcard::CardOptions;
+using mynacard::vcard::TestPki;
+using mynacard::vcard::VpcdCard;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kAuthPin = 0x18, kSignPin = 0x1B, kKenhojoPin = 0x11;
+
+/// The shared test PKI written out once (auth_ca.pem, sign_ca.pem, auth.pem, sign.pem, ...).
+const TempDir& pki_dir()
+{
+    static TempDir dir;
+    static bool saved = false;
+    if (!saved) {
+        TestPki::shared_default().save(dir.path());
+        saved = true;
+    }
+    return dir;
+}
+
+json parse(const Run& run)
+{
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    REQUIRE_NOTHROW(json::parse(run.out));
+    return json::parse(run.out);
+}
+
+std::string sha256_colon(const mynacard::Bytes& der)
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(der.data(), der.size(), md, &len, EVP_sha256(), nullptr);
+    return mynacard::to_hex(mynacard::ByteView(md, len), ':');
+}
+
+RunOptions pin_fd(const std::string& pin, int fd = 3)
+{
+    RunOptions o;
+    o.fd_data[fd] = pin + "\n";
+    return o;
+}
+
+std::string reader() { return VpcdCard::reader_name(0); }
+
+}  // namespace
+
+TEST_CASE("readers: text and json, an empty reader and a My Number card")
+{
+    {
+        // No card yet: both readers are empty.
+        const Run text = card_cp({"readers"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find(VpcdCard::reader_name(0)) != std::string::npos);
+        CHECK(text.out.find("no card") != std::string::npos);
+        const Run status = card_cp({"status"});
+        CHECK(status.exit_code == 11);  // no card
+    }
+    VpcdCard card;
+    const Run text = card_cp({"readers"});
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("my-number-card (JPKIAPICCTOKEN2)") != std::string::npos);
+
+    const Run js = card_cp({"readers", "--json"});
+    REQUIRE(js.exit_code == 0);
+    json doc = parse(js);
+    CHECK(doc["schema"] == 1);
+    CHECK(doc["command"] == "readers");
+    bool found = false;
+    for (const auto& r : doc["readers"]) {
+        if (r["name"] == reader()) {
+            found = true;
+            CHECK(r["card_present"] == true);
+            CHECK(r["card_type"] == "my-number-card");
+            CHECK(r["label"] == "JPKIAPICCTOKEN2");
+        } else {
+            CHECK(r["card_present"] == false);
+        }
+    }
+    CHECK(found);
+    CHECK(card.card().stats().verify_with_data == 0);
+}
+
+TEST_CASE("status: identity, certificates, tries left without spending any")
+{
+    VpcdCard card;
+    const Run text = card_cp({"status"});
+    INFO(text.err);
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("AB0123456789012") != std::string::npos);
+    CHECK(text.out.find("readable after the signing password") != std::string::npos);
+    CHECK(text.out.find("3/3") != std::string::npos);
+    CHECK(text.out.find("5/5") != std::string::npos);
+    CHECK(text.out.find("days left") != std::string::npos);
+
+    json doc = parse(card_cp({"--json", "status"}));
+    CHECK(doc["command"] == "status");
+    CHECK(doc["reader"] == reader());
+    CHECK(doc["card"]["type"] == "my-number-card");
+    CHECK(doc["card"]["identity"]["serial"] == "AB0123456789012");
+    CHECK(doc["certificates"]["auth"]["readable"] == true);
+    CHECK(doc["certificates"]["auth"]["fingerprints"]["sha256"] ==
+          sha256_colon(TestPki::shared_default().auth_der));
+    CHECK(doc["certificates"]["auth"]["days_left"].get<long>() > 365);
+    CHECK(doc["certificates"]["sign"]["present"] == true);
+    CHECK(doc["certificates"]["sign"]["readable"] == false);
+    CHECK(doc["certificates"]["sign"]["reason"] == "needs-password");
+    CHECK(doc["certificates"]["sign-ca"]["readable"] == true);
+    CHECK(doc["pins"]["auth"]["tries_left"] == 3);
+    CHECK(doc["pins"]["sign"]["tries_left"] == 5);
+    CHECK(doc["pins"]["sign"]["max_tries"] == 5);
+    CHECK(doc["pins"]["kenhojo"]["tries_left"] == 3);
+    CHECK(doc["pins"]["auth"]["state"] == "ok");
+
+    // Japanese, by flag and by environment.
+    const Run ja = card_cp({"status", "--lang", "ja"});
+    CHECK(ja.exit_code == 0);
+    CHECK(ja.out.find("暗証番号") != std::string::npos);
+    RunOptions env;
+    env.env["LANG"] = "ja_JP.UTF-8";
+    CHECK(card_cp({"status"}, env).out.find("電子証明書") != std::string::npos);
+
+    CHECK(card.card().stats().verify_with_data == 0);
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    CHECK(card.card().tries_left(kSignPin) == 5);
+    CHECK(card.card().tries_left(kKenhojoPin) == 3);
+}
+
+TEST_CASE("cert list, show and export; the signing certificate needs the password")
+{
+    VpcdCard card;
+    const auto& pki = TestPki::shared_default();
+    TempDir tmp;
+
+    const Run list = card_cp({"cert", "list"});
+    CHECK(list.exit_code == 0);
+    CHECK(list.out.find("auth-ca") != std::string::npos);
+    json listed = parse(card_cp({"cert", "list", "--json"}));
+    REQUIRE(listed["certificates"].size() == 4);
+    CHECK(listed["certificates"][2]["kind"] == "sign");
+    CHECK(listed["certificates"][2]["reason"] == "needs-password");
+
+    const Run show = card_cp({"cert", "show", "auth"});
+    CHECK(show.exit_code == 0);
+    CHECK(show.out.find("SHA-256: " + sha256_colon(pki.auth_der)) != std::string::npos);
+    CHECK(show.out.find("RSA 2048 bit") != std::string::npos);
+
+    json shown = parse(card_cp({"cert", "show", "auth-ca", "--json"}));
+    CHECK(shown["kind"] == "auth-ca");
+    CHECK(shown["fingerprints"]["sha256"] == sha256_colon(pki.auth_ca_der));
+    CHECK(shown["key"]["bits"] == 2048);
+    CHECK(shown["personal_data"].is_null());
+
+    // Signing certificate: password via --pin-file, personal data hidden unless asked for.
+    const std::string pw = tmp.write("pw", "ABC123\n");
+    const Run sign_show = card_cp({"cert", "show", "sign", "--pin-file", pw});
+    INFO(sign_show.err);
+    CHECK(sign_show.exit_code == 0);
+    CHECK(sign_show.out.find(sha256_colon(pki.sign_der)) != std::string::npos);
+    CHECK(sign_show.out.find("公的") == std::string::npos);
+    CHECK(sign_show.out.find("--show-personal-data") != std::string::npos);
+    json personal =
+        parse(card_cp({"cert", "show", "sign", "--show-personal-data", "--json", "--pin-file", pw}));
+    CHECK(personal["personal_data"]["name"] == "公的　個人");
+    CHECK(personal["personal_data"]["birth_date"] == "419800101");
+    CHECK(card_cp({"cert", "show", "auth", "--show-personal-data"}).exit_code == 64);
+    // The session was ended: the card is not left verified for the next program.
+    CHECK_FALSE(card.card().verified(kSignPin));
+
+    // Export PEM to a file and DER to stdout.
+    const std::string pem_path = tmp.file("auth.pem");
+    const Run exported = card_cp({"cert", "export", "auth", "-o", pem_path});
+    CHECK(exported.exit_code == 0);
+    CHECK(read_text(pem_path) == read_text(pki_dir().file("auth.pem")));
+    const Run der = card_cp({"cert", "export", "sign-ca", "--format", "der"});
+    CHECK(der.exit_code == 0);
+    CHECK(der.out == std::string(pki.sign_ca_der.begin(), pki.sign_ca_der.end()));
+    json ex = parse(card_cp({"--json", "cert", "export", "sign", "-o", tmp.file("s.pem"), "--pin-file", pw}));
+    CHECK(ex["fingerprints"]["sha256"] == sha256_colon(pki.sign_der));
+    CHECK(card.card().tries_left(kSignPin) == 5);
+}
+
+TEST_CASE("sign: detached CMS verified by openssl cms, raw verified by openssl pkeyutl")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string data = tmp.write("data.bin", std::string("hello\r\nMy Number\0binary", 23));
+    const std::string pw = tmp.write("pw", "abc123\n");  // folded to upper case
+
+    // Signing key (default), SHA-256, password from a file.
+    const Run signed_cms = card_cp({"sign", data, "--pin-file", pw});
+    INFO(signed_cms.err);
+    REQUIRE(signed_cms.exit_code == 0);
+    const Run check = run_program({"/usr/bin/openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                   data + ".p7s", "-content", data, "-CAfile",
+                                   pki_dir().file("sign_ca.pem"), "-out", "/dev/null"});
+    INFO(check.err);
+    CHECK(check.exit_code == 0);
+    // Both certificates embedded.
+    const Run certs = run_program({"/usr/bin/openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", data + ".p7s"});
+    CHECK(certs.out.find("JPKI for digital signature") != std::string::npos);
+
+    // Auth key, SHA-384, PEM, JSON report, PIN through a descriptor.
+    RunOptions o = pin_fd("1234");
+    const Run auth = card_cp({"--json", "sign", data, "--key", "auth", "--hash", "sha384", "--pem",
+                              "-o", tmp.file("a.p7s"), "--pin-fd", "3"}, o);
+    INFO(auth.err);
+    REQUIRE(auth.exit_code == 0);
+    json doc = parse(auth);
+    CHECK(doc["format"] == "cms-pem");
+    CHECK(doc["hash"] == "sha384");
+    CHECK(doc["embedded_certificates"] == 2);
+    const Run check_auth = run_program({"/usr/bin/openssl", "cms", "-verify", "-binary", "-inform", "PEM", "-in",
+                                        tmp.file("a.p7s"), "-content", data, "-CAfile",
+                                        pki_dir().file("auth_ca.pem"), "-out", "/dev/null"});
+    INFO(check_auth.err);
+    CHECK(check_auth.exit_code == 0);
+    CHECK(run_program({"/usr/bin/openssl", "cms", "-verify", "-binary", "-inform", "PEM", "-in", tmp.file("a.p7s"),
+                       "-content", pki_dir().file("auth.pem"), "-CAfile", pki_dir().file("auth_ca.pem"),
+                       "-out", "/dev/null"})
+              .exit_code != 0);
+
+    // Raw PKCS#1 v1.5 with the auth key and SHA-512, PIN from the environment.
+    RunOptions env;
+    env.env["MYNACARD_PIN"] = "1234";
+    const Run raw = card_cp({"sign", data, "--key", "auth", "--format", "raw", "--hash", "sha512"}, env);
+    INFO(raw.err);
+    REQUIRE(raw.exit_code == 0);
+    CHECK(read_text(data + ".sig").size() == 256);
+    run_program({"/bin/sh", "-c", "openssl x509 -in " + pki_dir().file("auth.pem") + " -pubkey -noout > " +
+                                      tmp.file("pub.pem") + " && openssl dgst -sha512 -binary " + data + " > " +
+                                      tmp.file("h")});
+    const Run pk = run_program({"/usr/bin/openssl", "pkeyutl", "-verify", "-pubin", "-inkey", tmp.file("pub.pem"),
+                                "-in", tmp.file("h"), "-sigfile", data + ".sig", "-pkeyopt", "digest:sha512"});
+    INFO(pk.out << pk.err);
+    CHECK(pk.exit_code == 0);
+    CHECK(pk.out.find("Signature Verified Successfully") != std::string::npos);
+
+    CHECK(card.card().stats().signatures == 3);
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    CHECK(card.card().tries_left(kSignPin) == 5);
+    CHECK_FALSE(card.card().verified(kAuthPin));
+}
+
+TEST_CASE("verify: CMS and raw, trust anchors, tampering")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string data = tmp.write("doc.txt", "contract text\n");
+    const std::string pw = tmp.write("pw", "ABC123\n");
+    REQUIRE(card_cp({"sign", data, "--pin-file", pw}).exit_code == 0);
+    const std::string pin = tmp.write("pin", "1234\n");
+    REQUIRE(card_cp({"sign", data, "--key", "auth", "--format", "raw", "--pin-file", pin}).exit_code == 0);
+    const std::string ca = pki_dir().file("sign_ca.pem");
+
+    const Run ok = card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
+                            "--no-default-anchors"});
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("Signature valid.") != std::string::npos);
+
+    json doc = parse(card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
+                                    "--no-default-anchors", "--json"}));
+    CHECK(doc["valid"] == true);
+    CHECK(doc["format"] == "cms");
+    CHECK(doc["signer"]["fingerprints"]["sha256"] == sha256_colon(TestPki::shared_default().sign_der));
+    CHECK(doc["chain"].size() == 2);
+    CHECK_FALSE(doc["signing_time"].is_null());
+
+    // The test hierarchy is not trusted without the explicit flag.
+    const Run untrusted = card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--no-default-anchors"});
+    CHECK(untrusted.exit_code == 3);
+    CHECK(untrusted.err.find("JPKI-TEST") != std::string::npos);
+    // The production J-LIS roots do not anchor a test certificate either.
+    RunOptions roots;
+    roots.env["MYNACARD_ANCHORS_DIR"] = MYNACARD_SOURCE_DIR "/../shared/data/jpki-roots";
+    CHECK(card_cp({"verify", data, "-s", data + ".p7s"}, roots).exit_code == 3);
+    // Wrong hierarchy as anchor.
+    CHECK(card_cp({"verify", data, "-s", data + ".p7s", "--ca", pki_dir().file("auth_ca.pem"),
+                   "--accept-test-hierarchy", "--no-default-anchors"})
+              .exit_code == 3);
+
+    // Tampered content.
+    const std::string other = tmp.write("doc2.txt", "contract text!\n");
+    json bad = parse(card_cp({"verify", other, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
+                                    "--no-default-anchors", "--json"}));
+    CHECK(bad["error"]["exit_code"] == 2);
+    CHECK(card_cp({"verify", other, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
+                   "--no-default-anchors"})
+              .exit_code == 2);
+
+    // Raw signature.
+    const std::vector<std::string> raw_args{"verify", data, "-s", data + ".sig", "--cert", pki_dir().file("auth.pem"),
+                                            "--ca", pki_dir().file("auth_ca.pem"), "--accept-test-hierarchy",
+                                            "--no-default-anchors"};
+    const Run raw = card_cp(raw_args);
+    INFO(raw.err);
+    CHECK(raw.exit_code == 0);
+    auto tampered = raw_args;
+    tampered[1] = other;
+    CHECK(card_cp(tampered).exit_code == 2);
+    auto wrong_hash = raw_args;
+    wrong_hash.push_back("--hash");
+    wrong_hash.push_back("sha384");
+    CHECK(card_cp(wrong_hash).exit_code == 2);
+    // Raw without a certificate: usage; a certificate file that is not one: data error.
+    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--format", "raw"}).exit_code == 64);
+    const std::string junk = tmp.write("junk.pem", "not a certificate");
+    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--cert", junk}).exit_code == 65);
+}
+
+TEST_CASE("pin status and pin change for auth, sign and kenhojo")
+{
+    VpcdCard card;
+    TempDir tmp;
+    json st = parse(card_cp({"pin", "status", "--json"}));
+    CHECK(st["pins"]["auth"]["tries_left"] == 3);
+    CHECK(st["pins"]["sign"]["tries_left"] == 5);
+    CHECK(st["pins"]["kenhojo"]["tries_left"] == 3);
+    const Run text = card_cp({"pin", "status", "sign"});
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("5/5") != std::string::npos);
+
+    // auth: old from a file, new from a file.
+    const Run changed = card_cp({"pin", "change", "auth", "--pin-file", tmp.write("old", "1234\n"),
+                                 "--new-pin-file", tmp.write("new", "5678\n")});
+    INFO(changed.err);
+    CHECK(changed.exit_code == 0);
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    CHECK(card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.file("new")}).exit_code == 0);
+
+    // sign: old and new on one descriptor, lower case folded; JSON result.
+    RunOptions o;
+    o.fd_data[3] = "abc123\nnew456\n";
+    json ch = parse(card_cp({"pin", "change", "sign", "--pin-fd", "3", "--new-pin-fd", "3", "--json"}, o));
+    CHECK(ch["changed"] == true);
+    CHECK(card_cp({"cert", "show", "sign", "--pin-file", tmp.write("pw", "NEW456\n")}).exit_code == 0);
+    // A new sign password without digits is refused locally.
+    RunOptions weak;
+    weak.fd_data[3] = "NEW456\nABCDEFG\n";
+    CHECK(card_cp({"pin", "change", "sign", "--pin-fd", "3", "--new-pin-fd", "3"}, weak).exit_code == 23);
+
+    // kenhojo via the environment.
+    RunOptions env;
+    env.env["MYNACARD_PIN"] = "1234";
+    env.env["MYNACARD_NEW_PIN"] = "2468";
+    CHECK(card_cp({"pin", "change", "kenhojo"}, env).exit_code == 0);
+    CHECK(card_cp({"my-number", "--pin-file", tmp.write("k", "2468\n")}).exit_code == 0);
+    CHECK(card.card().tries_left(kKenhojoPin) == 3);
+}
+
+TEST_CASE("my-number and attributes after the Kenhojo PIN, with a warning")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string pin = tmp.write("pin", "1234\n");
+    const Run number = card_cp({"my-number", "--pin-file", pin});
+    INFO(number.err);
+    CHECK(number.exit_code == 0);
+    CHECK(number.out.find("123456789018") != std::string::npos);
+    CHECK(number.err.find("sensitive personal data") != std::string::npos);
+    json n = parse(card_cp({"my-number", "--json", "--pin-file", pin}));
+    CHECK(n["my_number"] == "123456789018");
+
+    json a = parse(card_cp({"attributes", "--json", "--pin-file", pin}));
+    CHECK(a["name"] == "公的　個人");
+    CHECK(a["sex"] == "1");
+    const Run ja = card_cp({"attributes", "--lang", "ja", "--pin-file", pin});
+    CHECK(ja.out.find("氏名") != std::string::npos);
+    CHECK(ja.err.find("機微な個人情報") != std::string::npos);
+
+    const Run wrong = card_cp({"my-number", "--pin-file", tmp.write("bad", "9999\n")});
+    CHECK(wrong.exit_code == 20);
+    CHECK(wrong.out.find("1234567890") == std::string::npos);
+    CHECK(card.card().tries_left(kKenhojoPin) == 2);
+}
+
+TEST_CASE("exit codes: PIN incorrect, locked, final try, malformed")
+{
+    TempDir tmp;
+    SECTION("20: wrong PIN, tries reported, in English and Japanese")
+    {
+        VpcdCard card;
+        const Run wrong = card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--json", "--pin-file",
+                                   tmp.write("p", "9999\n")});
+        CHECK(wrong.exit_code == 20);
+        json doc = parse(wrong);
+        CHECK(doc["error"]["kind"] == "pin-incorrect");
+        CHECK(doc["error"]["tries_left"] == 2);
+        CHECK(wrong.err.find("2 tries left") != std::string::npos);
+        CHECK(card.card().tries_left(kAuthPin) == 2);
+        const Run ja = card_cp({"sign", tmp.file("f"), "--key", "auth", "--lang", "ja", "--pin-file", tmp.file("p")});
+        CHECK(ja.exit_code == 20);
+        CHECK(ja.err.find("残り 1 回") != std::string::npos);
+        CHECK(card.card().tries_left(kAuthPin) == 1);
+    }
+    SECTION("21: locked PIN refused without VERIFY, recovery explained")
+    {
+        CardOptions options;
+        options.auth_pin.tries_left = 0;
+        options.kenhojo_pin.tries_left = 0;
+        VpcdCard card(options);
+        const Run locked = card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.write("p", "1234\n")});
+        CHECK(locked.exit_code == 21);
+        CHECK(locked.err.find("municipal office") != std::string::npos);
+        CHECK(locked.err.find("signing password") != std::string::npos);  // kiosk route needs it
+        const Run kenhojo = card_cp({"my-number", "--pin-file", tmp.file("p")});
+        CHECK(kenhojo.exit_code == 21);
+        CHECK(kenhojo.err.find("kiosks cannot") != std::string::npos);
+        CHECK(card.card().stats().verify_with_data == 0);
+        CHECK(parse(card_cp({"status", "--json"}))["pins"]["auth"]["state"] == "locked");
+    }
+    SECTION("21: the wrong entry that locks")
+    {
+        CardOptions options;
+        options.sign_pin.tries_left = 1;
+        VpcdCard card(options);
+        const Run r = card_cp({"cert", "show", "sign", "--allow-final-try", "--pin-file", tmp.write("p", "WRONG1\n")});
+        CHECK(r.exit_code == 21);
+        CHECK(r.err.find("now locked") != std::string::npos);
+        CHECK(card.card().tries_left(kSignPin) == 0);
+    }
+    SECTION("22: final try needs --allow-final-try in non-interactive use")
+    {
+        CardOptions options;
+        options.auth_pin.tries_left = 1;
+        VpcdCard card(options);
+        const std::string f = tmp.write("f", "x");
+        const std::string p = tmp.write("p", "1234\n");
+        const Run refused = card_cp({"sign", f, "--key", "auth", "--pin-file", p});
+        CHECK(refused.exit_code == 22);
+        CHECK(refused.err.find("--allow-final-try") != std::string::npos);
+        CHECK(card.card().stats().verify_with_data == 0);
+        CHECK(parse(card_cp({"pin", "status", "--json"}))["pins"]["auth"]["state"] == "final-try");
+        const Run allowed = card_cp({"sign", f, "--key", "auth", "--pin-file", p, "--allow-final-try"});
+        CHECK(allowed.exit_code == 0);
+        CHECK(card.card().tries_left(kAuthPin) == 3);
+    }
+    SECTION("22: [pin] final_try = deny forbids it even with the flag")
+    {
+        CardOptions options;
+        options.auth_pin.tries_left = 1;
+        VpcdCard card(options);
+        RunOptions env;
+        env.env["MYNACARD_CONFIG"] = tmp.write("deny.conf", "[pin]\nfinal_try = deny\n");
+        CHECK(card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--allow-final-try", "--pin-file",
+                       tmp.write("p", "1234\n")}, env)
+                  .exit_code == 22);
+        CHECK(card.card().stats().verify_with_data == 0);
+    }
+    SECTION("23: malformed PINs never reach the card")
+    {
+        VpcdCard card;
+        const std::string f = tmp.write("f", "x");
+        for (const char* bad : {"12a4", "123", "12345"})
+            CHECK(card_cp({"sign", f, "--key", "auth", "--pin-file", tmp.write("p", std::string(bad) + "\n")})
+                      .exit_code == 23);
+        for (const char* bad : {"ABC12", "ABC-123", "ABCDEFGHIJ1234567"})
+            CHECK(card_cp({"sign", f, "--pin-file", tmp.write("p", std::string(bad) + "\n")}).exit_code == 23);
+        CHECK(card.card().stats().verify_with_data == 0);
+    }
+}
+
+TEST_CASE("exit codes: readers, cards, files, usage, configuration")
+{
+    TempDir tmp;
+    SECTION("10 no reader / pcscd unreachable, 11 no card")
+    {
+        VpcdCard card;
+        CHECK(card_cp({"status", "--reader", "No Such Reader"}).exit_code == 10);
+        CHECK(card_cp({"status", "--reader", VpcdCard::reader_name(1)}).exit_code == 11);
+        CHECK(card_cp({"status", "--reader", "00 00"}).exit_code == 0);  // unique substring
+        RunOptions nopcsc;
+        nopcsc.env["PCSCLITE_CSOCK_NAME"] = tmp.file("no-pcscd.comm");
+        const Run r = card_cp({"readers"}, nopcsc);
+        CHECK(r.exit_code == 10);
+        CHECK(r.err.find("pcscd") != std::string::npos);
+    }
+    SECTION("12 not a My Number card / key not issued")
+    {
+        CardOptions options;
+        options.token_label = "SOMEOTHERTOKEN";
+        VpcdCard card(options);
+        const Run r = card_cp({"status"});
+        CHECK(r.exit_code == 12);
+        json readers = parse(card_cp({"readers", "--json"}));
+        CHECK(readers["readers"][0]["card_type"] != "my-number-card");
+    }
+    SECTION("12 under-15 card has no signing key")
+    {
+        CardOptions options;
+        options.has_sign_certificate = false;
+        VpcdCard card(options);
+        json st = parse(card_cp({"status", "--json"}));
+        CHECK(st["certificates"]["sign"]["present"] == false);
+        CHECK(st["pins"]["sign"]["state"] == "not-issued");
+        CHECK(st["pins"]["auth"]["state"] == "ok");
+        CHECK(card_cp({"sign", tmp.write("f", "x"), "--pin-file", tmp.write("p", "ABC123\n")}).exit_code == 12);
+        CHECK(card.card().stats().verify_with_data == 0);
+    }
+    SECTION("13 card removed during the command")
+    {
+        CardOptions options;
+        options.faults.remove_after_apdus = 4;
+        VpcdCard card(options);
+        const Run r = card_cp({"status"});
+        CHECK((r.exit_code == 13 || r.exit_code == 11));
+    }
+    SECTION("1 other: the card refuses to sign")
+    {
+        CardOptions options;
+        options.faults.sw_for_ins[0x2A] = 0x6F00;
+        VpcdCard card(options);
+        const Run r = card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.write("p", "1234\n")});
+        CHECK(r.exit_code == 1);
+    }
+    SECTION("64 usage: bad options, no PIN source without a terminal")
+    {
+        VpcdCard card;
+        CHECK(card_cp({"frobnicate"}).exit_code == 64);
+        CHECK(card_cp({}).exit_code == 64);
+        CHECK(card_cp({"sign", "x", "--pin", "1234"}).exit_code == 64);
+        CHECK(card_cp({"sign", "x", "--hash", "md5"}).exit_code == 64);
+        const Run r = card_cp({"sign", tmp.write("f", "x"), "--key", "auth"});
+        CHECK(r.exit_code == 64);
+        CHECK(r.err.find("--pin-fd") != std::string::npos);
+        CHECK(card_cp({"--help"}).exit_code == 0);
+        CHECK(card_cp({"--help"}).out.find("Exit codes:") != std::string::npos);
+    }
+    SECTION("74 I/O, 78 configuration")
+    {
+        VpcdCard card;
+        CHECK(card_cp({"sign", tmp.file("missing"), "--key", "auth", "--pin-file", tmp.write("p", "1234\n")}).exit_code == 74);
+        CHECK(card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.file("nopin")}).exit_code == 74);
+        CHECK(card.card().stats().verify_with_data == 0);
+        RunOptions bad;
+        bad.env["MYNACARD_CONFIG"] = tmp.write("bad.conf", "[pin\nfinal_try = maybe\n");
+        CHECK(card_cp({"status"}, bad).exit_code == 78);
+        CHECK(card_cp({"status", "--config", tmp.file("bad.conf")}).exit_code == 78);
+    }
+}
+
+TEST_CASE("30: an expired certificate is refused before any PIN")
+{
+    mynacard::vcard::PkiOptions options;
+    options.leaf_not_before = std::time(nullptr) - 6L * 365 * 86400;
+    options.leaf_not_after = std::time(nullptr) - 86400;
+    const TestPki expired = TestPki::generate(options);
+    VpcdCard card(CardOptions{}, expired);
+    TempDir tmp;
+    const Run r = card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.write("p", "1234\n")});
+    CHECK(r.exit_code == 30);
+    CHECK(r.err.find("expired") != std::string::npos);
+    CHECK(card.card().stats().verify_with_data == 0);
+    json st = parse(card_cp({"status", "--json"}));
+    CHECK(st["certificates"]["auth"]["expired"] == true);
+    CHECK(st["certificates"]["auth"]["days_left"].get<long>() < 0);
+    CHECK(card_cp({"status"}).out.find("EXPIRED") != std::string::npos);
+}
+
+TEST_CASE("no PIN in any output or trace")
+{
+    CardOptions options;
+    options.auth_pin.value = "8642";
+    options.sign_pin.value = "XYZ789";
+    VpcdCard card(options);
+    TempDir tmp;
+    const std::string f = tmp.write("f", "data");
+    const Run a = card_cp({"--trace", "sign", f, "--key", "auth", "--pin-file", tmp.write("p", "8642\n")});
+    const Run s = card_cp({"--trace", "sign", f, "--pin-file", tmp.write("s", "xyz789\n"), "--json"});
+    RunOptions wrong;
+    wrong.env["MYNACARD_PIN"] = "7531";
+    const Run w = card_cp({"--trace", "--json", "sign", f, "--key", "auth"}, wrong);
+    REQUIRE(a.exit_code == 0);
+    REQUIRE(s.exit_code == 0);
+    REQUIRE(w.exit_code == 20);
+    CHECK(a.err.find("redacted") != std::string::npos);  // the trace is on and redacts VERIFY
+    for (const Run* r : {&a, &s, &w}) {
+        const std::string all = r->out + r->err;
+        for (const char* secret : {"8642", "38 36 34 32", "38363432", "XYZ789", "xyz789", "58 59 5A 37 38 39",
+                                   "58595A373839", "7531", "37 35 33 31", "37353331"})
+            CHECK(all.find(secret) == std::string::npos);
+    }
+}
+
+TEST_CASE("pty: prompt without echo, tries shown, final-try confirmation")
+{
+    TempDir tmp;
+    const std::string f = tmp.write("f", "data");
+    SECTION("typed PIN is not echoed; lower-case password accepted")
+    {
+        VpcdCard card;
+        PtySession pty({"sign", f});
+        REQUIRE(pty.expect("5 of 5 tries left"));
+        REQUIRE(pty.expect("converted to upper case"));
+        pty.send("abc123\n");
+        CHECK(pty.finish() == 0);
+        CHECK(pty.transcript().find("abc123") == std::string::npos);
+        CHECK(pty.transcript().find("Signature written") != std::string::npos);
+        CHECK(card.card().stats().signatures == 1);
+    }
+    SECTION("final try: 'no' refuses without VERIFY, 'yes' proceeds")
+    {
+        CardOptions options;
+        options.auth_pin.tries_left = 1;
+        VpcdCard card(options);
+        {
+            PtySession pty({"sign", f, "--key", "auth"});
+            REQUIRE(pty.expect("LAST try"));
+            REQUIRE(pty.expect("\"yes\""));
+            pty.send("no\n");
+            CHECK(pty.finish() == 22);
+            CHECK(card.card().stats().verify_with_data == 0);
+        }
+        {
+            PtySession pty({"sign", f, "--key", "auth", "--lang", "ja"});
+            REQUIRE(pty.expect("最後の 1 回"));
+            REQUIRE(pty.expect("\"yes\""));
+            pty.send("yes\n");
+            REQUIRE(pty.expect("数字 4 桁"));
+            pty.send("1234\n");
+            CHECK(pty.finish() == 0);
+            CHECK(pty.transcript().find("1234\r") == std::string::npos);
+            CHECK(card.card().tries_left(kAuthPin) == 3);
+        }
+    }
+    SECTION("pin change at the terminal: new value twice, mismatch refused")
+    {
+        VpcdCard card;
+        PtySession pty({"pin", "change", "auth"});
+        REQUIRE(pty.expect("(4 digits): "));
+        pty.send("1234\n");
+        REQUIRE(pty.expect("New user-authentication PIN: "));
+        pty.send("1111\n");
+        REQUIRE(pty.expect("again: "));
+        pty.send("2222\n");
+        CHECK(pty.finish() == 23);
+        CHECK(card.card().stats().verify_with_data == 0);
+    }
+}

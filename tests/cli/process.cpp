@@ -1,0 +1,246 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <array>
+#include <stdexcept>
+
+namespace mynacard::clitest {
+namespace {
+
+const TempDir& private_home()
+{
+    static TempDir dir;
+    return dir;
+}
+
+std::map<std::string, std::string> card_cp_env(const std::map<std::string, std::string>& extra)
+{
+    const auto& home = private_home();
+    std::map<std::string, std::string> env{
+        {"LANG", "C"},
+        {"LC_ALL", ""},
+        {"LC_MESSAGES", ""},
+        {"MYNACARD_CONFIG", home.write("empty.conf", "")},
+        {"XDG_CACHE_HOME", home.path()},
+    };
+    for (const auto& [k, v] : extra) env[k] = v;
+    return env;
+}
+
+void apply_env(const std::map<std::string, std::string>& env)
+{
+    for (const auto& [k, v] : env) {
+        if (v.empty() && (k == "LC_ALL" || k == "LC_MESSAGES"))
+            unsetenv(k.c_str());
+        else
+            setenv(k.c_str(), v.c_str(), 1);
+    }
+}
+
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv)
+{
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+}
+
+void write_all(int fd, const std::string& data)
+{
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+Run run_program(const std::vector<std::string>& argv, const RunOptions& options)
+{
+    signal(SIGPIPE, SIG_IGN);  // a child that exits early must not kill the test
+    int out_pipe[2], err_pipe[2], in_pipe[2];
+    if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe(in_pipe) != 0) throw std::runtime_error("pipe");
+    std::map<int, std::array<int, 2>> fd_pipes;
+    for (const auto& [fd, data] : options.fd_data) {
+        std::array<int, 2> p{};
+        if (pipe(p.data()) != 0) throw std::runtime_error("pipe");
+        fd_pipes[fd] = p;
+    }
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork");
+    if (pid == 0) {
+        setsid();
+        // Park the feeding pipes' read ends above every number in use, close all originals,
+        // then put them where the test wants them (no clash with the pipes' own numbers).
+        std::map<int, int> parked;
+        for (const auto& [fd, p] : fd_pipes) parked[fd] = fcntl(p[0], F_DUPFD, 200);
+        dup2(in_pipe[0], 0);
+        dup2(out_pipe[1], 1);
+        dup2(err_pipe[1], 2);
+        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+            if (fd > 2) close(fd);
+        for (const auto& [fd, p] : fd_pipes) {
+            close(p[0]);
+            close(p[1]);
+        }
+        for (const auto& [fd, high] : parked) {
+            dup2(high, fd);
+            close(high);
+        }
+        apply_env(options.env);
+        exec_argv(argv);
+    }
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    for (auto& [fd, p] : fd_pipes) {
+        close(p[0]);
+        write_all(p[1], options.fd_data.at(fd));  // small: fits the pipe buffer
+        close(p[1]);
+    }
+    if (options.stdin_data) write_all(in_pipe[1], *options.stdin_data);
+    close(in_pipe[1]);
+
+    Run run;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (poll(fds, 2, 60000) <= 0) break;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            char buf[4096];
+            const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            } else {
+                (i == 0 ? run.out : run.err).append(buf, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) close(f.fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return run;
+}
+
+Run card_cp(const std::vector<std::string>& args, const RunOptions& options)
+{
+    std::vector<std::string> argv{CARD_CP_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions with_env = options;
+    with_env.env = card_cp_env(options.env);
+    return run_program(argv, with_env);
+}
+
+PtySession::PtySession(const std::vector<std::string>& args, const std::map<std::string, std::string>& env)
+{
+    std::vector<std::string> argv{CARD_CP_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto full_env = card_cp_env(env);
+    const pid_t pid = forkpty(&m_master, nullptr, nullptr, nullptr);
+    if (pid < 0) throw std::runtime_error("forkpty");
+    if (pid == 0) {
+        apply_env(full_env);
+        exec_argv(argv);
+    }
+    m_pid = pid;
+}
+
+PtySession::~PtySession()
+{
+    if (m_pid > 0) {
+        kill(m_pid, SIGTERM);
+        waitpid(m_pid, nullptr, 0);
+    }
+    if (m_master >= 0) close(m_master);
+}
+
+bool PtySession::pump(std::chrono::milliseconds timeout)
+{
+    if (m_eof) return false;
+    pollfd p{m_master, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    char buf[4096];
+    const ssize_t n = read(m_master, buf, sizeof buf);
+    if (n <= 0) {  // EIO once the child closed its side
+        m_eof = true;
+        return false;
+    }
+    m_transcript.append(buf, static_cast<std::size_t>(n));
+    return true;
+}
+
+bool PtySession::expect(const std::string& text, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (m_transcript.find(text) == std::string::npos) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || m_eof) return false;
+        pump(left);
+    }
+    return true;
+}
+
+void PtySession::send(const std::string& text) { write_all(m_master, text); }
+
+int PtySession::finish(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!m_eof && std::chrono::steady_clock::now() < deadline) pump(std::chrono::milliseconds(200));
+    int status = 0;
+    if (!m_eof) kill(m_pid, SIGTERM);
+    waitpid(m_pid, &status, 0);
+    m_pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TempDir::TempDir()
+{
+    char tmpl[] = "/tmp/card-cp-test.XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
+    m_path = tmpl;
+}
+
+TempDir::~TempDir()
+{
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content) const
+{
+    const std::string path = file(name);
+    std::ofstream(path, std::ios::binary) << content;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return path;
+}
+
+std::string read_text(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace mynacard::clitest
