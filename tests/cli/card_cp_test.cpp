@@ -11,6 +11,7 @@
 #include <string>
 
 #include "process.hpp"
+#include "mynacard/jpki/certificate.hpp"
 #include "vcard/test_pki.hpp"
 #include "vcard/virtual_card.hpp"
 #include "vcard/vpcd_link.hpp"
@@ -42,6 +43,24 @@ const TempDir& pki_dir()
     }
     return dir;
 }
+
+/// The configuration of a test installation: the test hierarchy as the (explicitly accepted)
+/// trust anchor, no revocation source, and Unknown allowed for both keys, so signing works
+/// unless a test configures a refusal. `extra` is appended.
+std::string test_config(const std::string& extra = {})
+{
+    static TempDir dir;
+    static int n = 0;
+    return dir.write("c" + std::to_string(++n) + ".conf",
+                     "[trust]\nanchors = " + pki_dir().file("auth_ca.pem") + ", " + pki_dir().file("sign_ca.pem") +
+                         "\naccept_test_hierarchy = true\n[revocation]\nmode = none\npolicy.sign = fail-open\n"
+                         "policy.auth = fail-open\n" + extra);
+}
+
+struct DefaultConfig {
+    DefaultConfig() { mynacard::clitest::set_default_config(test_config()); }
+};
+const DefaultConfig g_default_config;
 
 json parse(const Run& run)
 {
@@ -276,15 +295,18 @@ TEST_CASE("verify: CMS and raw, trust anchors, tampering")
     const std::string pin = tmp.write("pin", "1234\n");
     REQUIRE(card_cp({"sign", data, "--key", "auth", "--format", "raw", "--pin-file", pin}).exit_code == 0);
     const std::string ca = pki_dir().file("sign_ca.pem");
+    // Trust decisions below use an empty configuration: only --ca and the flags count.
+    RunOptions plain;
+    plain.env["MYNACARD_CONFIG"] = mynacard::clitest::empty_config();
 
     const Run ok = card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
-                            "--no-default-anchors"});
+                            "--no-default-anchors"}, plain);
     INFO(ok.err);
     CHECK(ok.exit_code == 0);
     CHECK(ok.out.find("Signature valid.") != std::string::npos);
 
     json doc = parse(card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
-                                    "--no-default-anchors", "--json"}));
+                                    "--no-default-anchors", "--json"}, plain));
     CHECK(doc["valid"] == true);
     CHECK(doc["format"] == "cms");
     CHECK(doc["signer"]["fingerprints"]["sha256"] == sha256_colon(TestPki::shared_default().sign_der));
@@ -292,45 +314,48 @@ TEST_CASE("verify: CMS and raw, trust anchors, tampering")
     CHECK_FALSE(doc["signing_time"].is_null());
 
     // The test hierarchy is not trusted without the explicit flag.
-    const Run untrusted = card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--no-default-anchors"});
+    const Run untrusted = card_cp({"verify", data, "-s", data + ".p7s", "--ca", ca, "--no-default-anchors"}, plain);
     CHECK(untrusted.exit_code == 3);
     CHECK(untrusted.err.find("JPKI-TEST") != std::string::npos);
     // The production J-LIS roots do not anchor a test certificate either.
-    RunOptions roots;
+    RunOptions roots = plain;
     roots.env["MYNACARD_ANCHORS_DIR"] = MYNACARD_SOURCE_DIR "/../shared/data/jpki-roots";
     CHECK(card_cp({"verify", data, "-s", data + ".p7s"}, roots).exit_code == 3);
     // Wrong hierarchy as anchor.
     CHECK(card_cp({"verify", data, "-s", data + ".p7s", "--ca", pki_dir().file("auth_ca.pem"),
-                   "--accept-test-hierarchy", "--no-default-anchors"})
+                   "--accept-test-hierarchy", "--no-default-anchors"}, plain)
               .exit_code == 3);
+
+    // [trust] anchors from the configuration (the test default) are used without --ca.
+    CHECK(card_cp({"verify", data, "-s", data + ".p7s"}).exit_code == 0);
 
     // Tampered content.
     const std::string other = tmp.write("doc2.txt", "contract text!\n");
     json bad = parse(card_cp({"verify", other, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
-                                    "--no-default-anchors", "--json"}));
+                                    "--no-default-anchors", "--json"}, plain));
     CHECK(bad["error"]["exit_code"] == 2);
     CHECK(card_cp({"verify", other, "-s", data + ".p7s", "--ca", ca, "--accept-test-hierarchy",
-                   "--no-default-anchors"})
+                   "--no-default-anchors"}, plain)
               .exit_code == 2);
 
     // Raw signature.
     const std::vector<std::string> raw_args{"verify", data, "-s", data + ".sig", "--cert", pki_dir().file("auth.pem"),
                                             "--ca", pki_dir().file("auth_ca.pem"), "--accept-test-hierarchy",
                                             "--no-default-anchors"};
-    const Run raw = card_cp(raw_args);
+    const Run raw = card_cp(raw_args, plain);
     INFO(raw.err);
     CHECK(raw.exit_code == 0);
     auto tampered = raw_args;
     tampered[1] = other;
-    CHECK(card_cp(tampered).exit_code == 2);
+    CHECK(card_cp(tampered, plain).exit_code == 2);
     auto wrong_hash = raw_args;
     wrong_hash.push_back("--hash");
     wrong_hash.push_back("sha384");
-    CHECK(card_cp(wrong_hash).exit_code == 2);
+    CHECK(card_cp(wrong_hash, plain).exit_code == 2);
     // Raw without a certificate: usage; a certificate file that is not one: data error.
-    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--format", "raw"}).exit_code == 64);
+    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--format", "raw"}, plain).exit_code == 64);
     const std::string junk = tmp.write("junk.pem", "not a certificate");
-    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--cert", junk}).exit_code == 65);
+    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--cert", junk}, plain).exit_code == 65);
 }
 
 TEST_CASE("pin status and pin change for auth, sign and kenhojo")
@@ -661,4 +686,74 @@ TEST_CASE("pty: prompt without echo, tries shown, final-try confirmation")
         CHECK(pty.finish() == 23);
         CHECK(card.card().stats().verify_with_data == 0);
     }
+}
+
+TEST_CASE("suspension checks: status, check, suspend/unsuspend, refusal in sign (31, 32)")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string list = tmp.file("suspended.list");
+    RunOptions with_list;
+    with_list.env["MYNACARD_CONFIG"] = test_config("[local]\nsuspended_list = " + list + "\n");
+    const std::string f = tmp.write("f", "data");
+    const std::string pin = tmp.write("pin", "1234\n");
+    const std::string pw = tmp.write("pw", "ABC123\n");
+
+    // Nothing suspended yet: status shows the revocation line, check passes.
+    json st = parse(card_cp({"status", "--json"}, with_list));
+    CHECK(st["certificates"]["auth"]["revocation"]["status"] == "unknown");  // no source configured
+    CHECK(st["certificates"]["auth"]["revocation"]["allowed"] == true);
+    CHECK(card_cp({"status"}, with_list).out.find("revocation: unknown") != std::string::npos);
+    CHECK(card_cp({"check"}, with_list).exit_code == 0);
+    json listed = parse(card_cp({"suspended", "list", "--json"}, with_list));
+    CHECK(listed["entries"].empty());
+
+    // Suspend the auth certificate read from the card: sign refuses before any PIN.
+    const Run added = card_cp({"suspend", "--cert", "auth", "--reason", "hold", "--note", "test"}, with_list);
+    INFO(added.err);
+    REQUIRE(added.exit_code == 0);
+    listed = parse(card_cp({"suspended", "list", "--json"}, with_list));
+    REQUIRE(listed["entries"].size() == 1);
+    CHECK(listed["entries"][0]["serial"] == "1001");
+    CHECK(listed["entries"][0]["reason"] == "hold");
+    const Run refused = card_cp({"sign", f, "--key", "auth", "--pin-file", pin}, with_list);
+    CHECK(refused.exit_code == 31);
+    CHECK(refused.err.find("locally-suspended") != std::string::npos);
+    CHECK(card.card().stats().verify_with_data == 0);
+    json check = parse(card_cp({"check", "auth", "--json"}, with_list));
+    CHECK(check["certificates"]["auth"]["status"] == "locally-suspended");
+    CHECK(card_cp({"check", "auth"}, with_list).exit_code == 31);
+    st = parse(card_cp({"status", "--json"}, with_list));
+    CHECK(st["certificates"]["auth"]["revocation"]["allowed"] == false);
+    // The signing key is not affected; the sign certificate can be suspended by hand too.
+    CHECK(card_cp({"sign", f, "--pin-file", pw}, with_list).exit_code == 0);
+    // By hand: the signing certificate by issuer key id + serial (as an administrator would).
+    auto sign_cert = mynacard::jpki::Certificate::from_der(TestPki::shared_default().sign_der);
+    REQUIRE(sign_cert);
+    REQUIRE(sign_cert->authority_key_id());
+    const std::string keyid = mynacard::to_hex(*sign_cert->authority_key_id(), ':');
+    CHECK(card_cp({"suspend", "--serial", sign_cert->serial_hex(), "--issuer-keyid", keyid, "--reason", "revoked",
+                   "--list", list}, with_list)
+              .exit_code == 0);
+    CHECK(card_cp({"sign", f, "--pin-file", pw}, with_list).exit_code == 31);
+    CHECK(card_cp({"unsuspend", "--serial", sign_cert->serial_hex(), "--issuer-keyid", keyid}, with_list).exit_code == 0);
+    CHECK(card_cp({"sign", f, "--pin-file", pw}, with_list).exit_code == 0);
+    CHECK(card_cp({"suspend", "--card", "--reason", "lost"}, with_list).exit_code == 0);
+    const Run whole = card_cp({"sign", f, "--pin-file", pw}, with_list);
+    CHECK(whole.exit_code == 31);  // the whole card is suspended now
+    CHECK(card_cp({"unsuspend", "--card"}, with_list).exit_code == 0);
+    CHECK(card_cp({"unsuspend", "--cert", "auth"}, with_list).exit_code == 0);
+    CHECK(card_cp({"sign", f, "--key", "auth", "--pin-file", pin}, with_list).exit_code == 0);
+    CHECK(card_cp({"suspend"}, with_list).exit_code == 64);
+    CHECK(card_cp({"suspended", "list"}).exit_code == 64);  // no list configured
+
+    // Unknown under fail-closed (the default policy for the signing key): 32, after the
+    // password (the signing certificate is only readable then), before the signature.
+    RunOptions closed;
+    closed.env["MYNACARD_CONFIG"] = tmp.write("closed.conf", "[revocation]\nmode = none\n");
+    const auto signatures = card.card().stats().signatures;
+    CHECK(card_cp({"sign", f, "--pin-file", pw}, closed).exit_code == 32);
+    CHECK(card.card().stats().signatures == signatures);
+    CHECK(card.card().tries_left(kSignPin) == 5);
+    CHECK_FALSE(card.card().verified(kSignPin));
 }

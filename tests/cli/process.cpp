@@ -25,6 +25,12 @@ const TempDir& private_home()
     return dir;
 }
 
+std::string& default_config_path()
+{
+    static std::string path;  // function-local: safe to set from another file's static init
+    return path;
+}
+
 std::map<std::string, std::string> card_cp_env(const std::map<std::string, std::string>& extra)
 {
     const auto& home = private_home();
@@ -32,7 +38,7 @@ std::map<std::string, std::string> card_cp_env(const std::map<std::string, std::
         {"LANG", "C"},
         {"LC_ALL", ""},
         {"LC_MESSAGES", ""},
-        {"MYNACARD_CONFIG", home.write("empty.conf", "")},
+        {"MYNACARD_CONFIG", default_config_path().empty() ? empty_config() : default_config_path()},
         {"XDG_CACHE_HOME", home.path()},
     };
     for (const auto& [k, v] : extra) env[k] = v;
@@ -70,6 +76,14 @@ void write_all(int fd, const std::string& data)
 }
 
 }  // namespace
+
+void set_default_config(const std::string& path) { default_config_path() = path; }
+
+std::string empty_config()
+{
+    static const std::string path = private_home().write("empty.conf", "");
+    return path;
+}
 
 Run run_program(const std::vector<std::string>& argv, const RunOptions& options)
 {

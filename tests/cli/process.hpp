@@ -24,9 +24,14 @@ struct RunOptions {
     std::map<int, std::string> fd_data;      ///< child fd -> data written to a pipe on it
 };
 
+/// The configuration file card-cp gets by default (MYNACARD_CONFIG); empty file when unset.
+void set_default_config(const std::string& path);
+/// An empty configuration file (all defaults).
+std::string empty_config();
+
 /// card-cp (CARD_CP_EXE) with `args`. The environment is the test's, with LANG=C,
-/// MYNACARD_CONFIG pointing at an empty file and XDG_CACHE_HOME at a private directory unless
-/// `options.env` says otherwise.
+/// MYNACARD_CONFIG pointing at the default configuration and XDG_CACHE_HOME at a private
+/// directory unless `options.env` says otherwise.
 Run card_cp(const std::vector<std::string>& args, const RunOptions& options = {});
 
 /// Any program, same capture (used for openssl).

@@ -10,6 +10,7 @@
 #include "cert_info.hpp"
 #include "cms_signer.hpp"
 #include "commands.hpp"
+#include "key_check.hpp"
 #include "mynacard/jpki/digest.hpp"
 #include "ossl.hpp"
 #include "output_file.hpp"
@@ -63,12 +64,14 @@ int run_sign(Context& ctx, const SignOptions& o)
     if (entry.cert) {
         cert = std::move(entry.cert);
         require_valid_now(ctx, cert_kind, *cert, now);
+        check_key_allowed(ctx, card, key, *cert);  // before any PIN: no try spent on a dead key
         ready = obtain_pin(ctx, card, pin);  // VERIFY and signature in one transaction below
     } else {
         verify_pin(ctx, card, pin);
         ctx.progress(ctx.msg(Msg::ProgressReadingCert, {jpki::to_string(cert_kind)}));
         cert = ctx.need(card.card().certificate(cert_kind));
         require_valid_now(ctx, cert_kind, *cert, now);
+        check_key_allowed(ctx, card, key, *cert);
     }
     std::vector<jpki::Certificate> extra;
     if (auto ca = card.card().certificate(ca_kind)) extra.push_back(std::move(ca).value());

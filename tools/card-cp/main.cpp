@@ -82,6 +82,7 @@ int run(int argc, char** argv)
     add_verify_command(app, ctx, table);
     add_pin_commands(app, ctx, table);
     add_kenhojo_commands(app, ctx, table);
+    add_revocation_commands(app, ctx, table);
 
     try {
         app.parse(argc, argv);

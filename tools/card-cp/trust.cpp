@@ -1,5 +1,7 @@
 #include "trust.hpp"
 
+#include "mynacard/revocation/anchors.hpp"
+
 #include <glob.h>
 
 #include <cstdlib>
@@ -36,12 +38,6 @@ std::vector<std::filesystem::path> expand(const std::filesystem::path& entry)
     return files;
 }
 
-std::filesystem::path default_anchor_dir()
-{
-    if (const char* dir = std::getenv("MYNACARD_ANCHORS_DIR"); dir && *dir) return dir;
-    return MYNACARD_DEFAULT_ANCHORS_DIR;
-}
-
 }  // namespace
 
 bool is_test_hierarchy(X509* cert)
@@ -66,7 +62,7 @@ TrustStore build_trust_store(Context& ctx, const TrustOptions& options)
     if (!options.no_default_anchors) {
         const auto& configured = ctx.config().trust.anchors;
         if (configured.empty()) {
-            for (auto& f : expand(default_anchor_dir())) files.push_back(std::move(f));
+            for (auto& f : expand(revocation::default_anchors_directory())) files.push_back(std::move(f));
         } else {
             for (const auto& entry : configured)
                 for (auto& f : expand(entry)) files.push_back(std::move(f));

@@ -1,6 +1,7 @@
 // Trust anchors for `verify` (and chain display): [trust] anchors from the configuration
 // (files, directories or globs), else the shipped J-LIS generation-3 roots
-// (share/mynacard/anchors, or $MYNACARD_ANCHORS_DIR), plus --ca files. Certificates of the
+// (revocation::default_anchors_directory(): $MYNACARD_ANCHORS_DIR, share/mynacard/anchors, or
+// the source tree's copy), plus --ca files. Certificates of the
 // O=JPKI-TEST hierarchy are ignored unless explicitly accepted (--accept-test-hierarchy or
 // [trust] accept_test_hierarchy = true).
 #pragma once
