@@ -22,7 +22,7 @@ constexpr std::uint8_t kInsVerify = 0x20;
 constexpr std::uint8_t kInsChangeReference = 0x24;
 constexpr std::uint8_t kInsComputeSignature = 0x2A;
 
-/// Data field plus 9000, or 6Cxx when a short Le asks for less than the record holds.
+/// Data field plus 9000.
 Reply data_reply(Bytes data) { return Reply{std::move(data), 0x9000, {}}; }
 
 }  // namespace

@@ -78,8 +78,8 @@ public:
     ~VirtualJpkiCard();
     VirtualJpkiCard(const VirtualJpkiCard&) = delete;
     VirtualJpkiCard& operator=(const VirtualJpkiCard&) = delete;
-    /// Loads state (PIN counters, PINs, options) from `dir` if present, and saves it after
-    /// every state change.
+    /// Loads state (PIN values and retry counters; <dir>/card-state.json) from `dir` if
+    /// present, and saves it after every change. The stored PINs win over `options`.
     static std::unique_ptr<VirtualJpkiCard> persistent(std::filesystem::path dir, TestPki pki,
                                                        CardOptions options = {});
 
