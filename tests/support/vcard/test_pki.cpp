@@ -61,6 +61,19 @@ std::string opaque_id()
     return id;
 }
 
+/// A random positive 62-bit serial for a CA certificate. Two test PKIs made in the same second
+/// carry the same CA names and validity, so with a fixed serial their CA certificates would
+/// agree in their whole first READ BINARY chunk; real issuers never reuse (issuer, serial)
+/// (RFC 5280 §4.1.2.2), and the card layer's cache check relies on that.
+long random_ca_serial()
+{
+    std::array<unsigned char, 8> raw{};
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) fail("RAND_bytes");
+    unsigned long long v = 0;
+    for (unsigned char c : raw) v = (v << 8) | c;
+    return static_cast<long>((v >> 2) | 1);
+}
+
 void add_name_entry(X509_NAME* name, const char* field, const std::string& value)
 {
     if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
@@ -216,8 +229,8 @@ TestPki TestPki::generate(const PkiOptions& options)
     const std::time_t leaf_from = options.leaf_not_before ? options.leaf_not_before : now - kDay;
     const std::time_t leaf_to = options.leaf_not_after ? options.leaf_not_after : now + 5 * 365 * kDay;
 
-    Ca auth_ca = make_ca("JPKI for user authentication", 1, options.key_bits, now);
-    Ca sign_ca = make_ca("JPKI for digital signature", 1, options.key_bits, now);
+    Ca auth_ca = make_ca("JPKI for user authentication", random_ca_serial(), options.key_bits, now);
+    Ca sign_ca = make_ca("JPKI for digital signature", random_ca_serial(), options.key_bits, now);
 
     PkeyPtr auth_key = new_rsa_key(options.key_bits);
     X509NamePtr auth_subject(X509_NAME_new());
