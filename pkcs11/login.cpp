@@ -30,7 +30,7 @@ CK_RV login_gate(Module& m, Session& s, Card& card)
     if (it == card.certificates.end()) return CKR_OK;
     const GateVerdict verdict = m.gate->known_bad(key_of(s.token), it->second, card.session.info().identity.serial);
     if (verdict.allowed) return CKR_OK;
-    log_line(LogLevel::Info, "login refused: " + verdict.message);
+    log_line(LogLevel::Info, "C_Login: " + (verdict.log.empty() ? verdict.message : verdict.log));
     s.device_error = revocation::device_error::kLoginRefusedRevoked;
     return CKR_FUNCTION_FAILED;
 }

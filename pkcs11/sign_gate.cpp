@@ -18,7 +18,7 @@ public:
                        const std::string& card_serial) override
     {
         const revocation::KeyDecision d = m_gate.decide(key, cert, card_serial);
-        return GateVerdict{d.allowed, d.device_error, d.message};
+        return GateVerdict{d.allowed, d.device_error, d.message, d.log_line};
     }
 
     GateVerdict known_bad(jpki::KeyKind, const jpki::Certificate& cert,
@@ -27,7 +27,9 @@ public:
         const auto bad = m_gate.known_bad(cert, card_serial);
         if (!bad) return GateVerdict{};
         return GateVerdict{false, revocation::device_error::kLoginRefusedRevoked,
-                           std::string("certificate ") + revocation::to_string(bad->status)};
+                           std::string("certificate ") + revocation::to_string(bad->status),
+                           "login refused before VERIFY: status=" + std::string(revocation::to_string(bad->status)) +
+                               " source=" + bad->source + " serial=" + cert.serial_hex()};
     }
 
 private:

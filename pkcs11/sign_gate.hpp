@@ -17,6 +17,7 @@ struct GateVerdict {
     bool allowed = true;
     unsigned long device_error = 0;  ///< CK_SESSION_INFO.ulDeviceError (revocation::device_error)
     std::string message;             ///< for the log; never personal data
+    std::string log;                 ///< the decision's one log line (revocation::KeyDecision::log_line)
 };
 
 class SignGate {

@@ -121,10 +121,9 @@ CK_RV sign_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT
             // CKA_SIGN follows the decision while it refuses (§3.8).
             object->set_flag(CKA_SIGN, verdict.allowed);
             s.device_error = verdict.device_error;
-            if (!verdict.allowed) {
-                log_line(LogLevel::Info, "sign refused: " + verdict.message);
-                return CKR_KEY_FUNCTION_NOT_PERMITTED;
-            }
+            // One line per decision, allowed ones included (§3.8): status, source, times.
+            log_line(LogLevel::Info, "C_SignInit: " + (verdict.log.empty() ? verdict.message : verdict.log));
+            if (!verdict.allowed) return CKR_KEY_FUNCTION_NOT_PERMITTED;
         }
     }
     if (!object->flag(CKA_SIGN)) return CKR_KEY_FUNCTION_NOT_PERMITTED;

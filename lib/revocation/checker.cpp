@@ -1,6 +1,7 @@
 #include "checker.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mynacard/revocation/suspended_list.hpp"
 #include "sources.hpp"
@@ -43,6 +44,36 @@ std::optional<StatusResult> check_validity(X509* leaf, std::time_t now)
     if (after < 0)
         return make(CertStatus::Expired, "validity", now, "expired at " + ossl::iso_utc(na.value_or(0)));
     return std::nullopt;
+}
+
+std::string time_or_dash(std::time_t t)
+{
+    return t != 0 ? ossl::iso_utc(t) : std::string("-");
+}
+
+/// KeyDecision::log_line: key=value fields, the detail last (it is free text).
+std::string decision_log_line(jpki::KeyKind key, const KeyDecision& d, X509* leaf)
+{
+    const StatusResult& s = d.status;
+    char code[16];
+    std::snprintf(code, sizeof code, "0x%08lX", d.device_error);
+    std::string line = std::string("revocation decision: key=") + (key == jpki::KeyKind::Sign ? "sign" : "auth") +
+                       " decision=" + (d.allowed ? (d.warning ? "allowed-with-warning" : "allowed") : "refused") +
+                       " status=" + to_string(s.status);
+    if (s.crl_reason >= 0) line += " reason=" + crl_reason_name(s.crl_reason) + "(" + std::to_string(s.crl_reason) + ")";
+    line += " source=" + s.source;
+    if (leaf != nullptr) {
+        const std::string aki = ossl::authority_key_id_hex(leaf);
+        line += " serial=" + ossl::integer_hex(X509_get0_serialNumber(leaf)) +
+                " issuer_key_id=" + (aki.empty() ? std::string("-") : aki);
+    }
+    line += " checked_at=" + time_or_dash(s.checked_at) + " this_update=" + time_or_dash(s.this_update) +
+            " next_update=" + time_or_dash(s.next_update) + " device_error=" + code;
+    if (!s.detail.empty()) line += " detail=\"" + s.detail + "\"";
+    // One line: a control character from a server's error text must not start a fake entry.
+    for (char& c : line)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+    return line;
 }
 
 std::time_t cache_expiry(const StatusResult& r, std::chrono::seconds max_age)
@@ -184,6 +215,7 @@ KeyDecision Checker::decide(jpki::KeyKind key, X509* leaf, const std::string& ca
             d.message += " The certificate expires at " + ossl::iso_utc(*not_after) +
                          "; renew it at your municipal office.";
     }
+    d.log_line = decision_log_line(key, d, leaf);
     return d;
 }
 

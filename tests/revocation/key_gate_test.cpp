@@ -126,3 +126,38 @@ TEST_CASE("KeyGate from an INI configuration (the keys documented in README Susp
     CHECK(d.status.source == "crl:" + (lab.dir / "sign.crl").string());
     CHECK_FALSE(d.allowed);
 }
+
+TEST_CASE("KeyDecision::log_line: one line with the status, source, serial, issuer key id and times")
+{
+    Lab lab;
+    auto leaf = make_leaf(lab.ca, {"sign", 0x0A0B});
+    // A CRL whose times the line must show; the hold makes the decision a refusal.
+    lab.use_crl(make_crl(lab.ca, CrlOptions{kNow - 60, kNow + kDay, 1, {{0x0A0B, 6}}}));
+    KeyGate gate(lab.config, lab.clock());
+    const auto cert = as_card_certificate(leaf);
+    const auto d = gate.decide(KeyKind::Sign, cert, "CARD");
+    const std::string& line = d.log_line;
+    INFO(line);
+    CHECK(line.find("key=sign") != std::string::npos);
+    CHECK(line.find("decision=refused") != std::string::npos);
+    CHECK(line.find("status=on-hold") != std::string::npos);
+    CHECK(line.find("reason=certificateHold(6)") != std::string::npos);
+    CHECK(line.find("source=crl:" + (lab.dir / "ca.crl").string()) != std::string::npos);
+    CHECK(line.find("serial=0A0B") != std::string::npos);
+    CHECK(line.find("issuer_key_id=" + ossl::subject_key_id_hex(lab.ca.x509())) != std::string::npos);
+    CHECK(line.find("checked_at=2026-11-25T00:00:00Z") != std::string::npos);
+    CHECK(line.find("this_update=2026-11-24T23:59:00Z") != std::string::npos);
+    CHECK(line.find("next_update=2026-11-26T00:00:00Z") != std::string::npos);
+    CHECK(line.find("device_error=0x4A500002") != std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+
+    // Allowed decisions have a line too (auth, Unknown, fail-open-warn by default).
+    lab.config.revocation.mode = {"none"};
+    KeyGate open(lab.config, lab.clock());
+    const auto a = open.decide(KeyKind::Auth, as_card_certificate(make_leaf(lab.ca, {"auth", 0x0C})), "");
+    CHECK(a.log_line.find("key=auth decision=allowed-with-warning status=unknown source=none") != std::string::npos);
+    CHECK(a.log_line.find("this_update=- next_update=-") != std::string::npos);
+    CHECK(a.log_line.find("device_error=0x4A500007") != std::string::npos);
+    // apply_policy alone has no certificate: no line.
+    CHECK(apply_policy(KeyKind::Sign, a.status, lab.config.revocation).log_line.empty());
+}

@@ -46,6 +46,11 @@ struct KeyDecision {
     StatusResult status;
     unsigned long device_error = 0;  ///< device_error::* (0 when Good)
     std::string message;           ///< what happened and what to do, for humans (English)
+    /// One line for a log (pin-and-suspension.md §3.8 "one line per decision"): key, decision,
+    /// status, CRL reason, source, certificate serial, issuer key id, checked/this/next update
+    /// times, device error and detail. Never personal SAN data, never a PIN (none is known here).
+    /// Filled by KeyGate::decide(); empty from apply_policy() alone (it has no certificate).
+    std::string log_line;
 };
 
 class KeyGate {
