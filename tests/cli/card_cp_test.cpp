@@ -8,7 +8,10 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "process.hpp"
 #include "mynacard/jpki/certificate.hpp"
@@ -85,6 +88,19 @@ RunOptions pin_fd(const std::string& pin, int fd = 3)
 }
 
 std::string reader() { return VpcdCard::reader_name(0); }
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string spaced_hex(const std::string& text)
+{
+    return mynacard::to_hex(mynacard::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), ' ');
+}
+
+std::vector<std::string> plus(std::vector<std::string> args, const std::vector<std::string>& more)
+{
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
 
 }  // namespace
 
@@ -234,6 +250,9 @@ TEST_CASE("sign: detached CMS verified by openssl cms, raw verified by openssl p
     const Run signed_cms = card_cp({"sign", data, "--pin-file", pw});
     INFO(signed_cms.err);
     REQUIRE(signed_cms.exit_code == 0);
+    // stderr is a pipe here: no progress lines (they are for a person at a terminal).
+    CHECK_FALSE(has(signed_cms.err, "Signing on the card"));
+    CHECK_FALSE(has(signed_cms.err, "Reading the"));
     const Run check = run_program({"/usr/bin/openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
                                    data + ".p7s", "-content", data, "-CAfile",
                                    pki_dir().file("sign_ca.pem"), "-out", "/dev/null"});
@@ -447,6 +466,7 @@ TEST_CASE("exit codes: PIN incorrect, locked, final try, malformed")
     {
         CardOptions options;
         options.auth_pin.tries_left = 0;
+        options.sign_pin.tries_left = 0;
         options.kenhojo_pin.tries_left = 0;
         VpcdCard card(options);
         const Run locked = card_cp({"sign", tmp.write("f", "x"), "--key", "auth", "--pin-file", tmp.write("p", "1234\n")});
@@ -456,6 +476,19 @@ TEST_CASE("exit codes: PIN incorrect, locked, final try, malformed")
         const Run kenhojo = card_cp({"my-number", "--pin-file", tmp.file("p")});
         CHECK(kenhojo.exit_code == 21);
         CHECK(kenhojo.err.find("kiosks cannot") != std::string::npos);
+        // The signing password: the kiosk route needs the other JPKI secret, the auth PIN.
+        const Run sign = card_cp({"cert", "show", "sign", "--pin-file", tmp.write("pw", "ABC123\n")});
+        CHECK(sign.exit_code == 21);
+        CHECK(has(sign.err, "municipal office"));
+        CHECK(has(sign.err, "kiosk"));
+        CHECK(has(sign.err, "user-authentication PIN"));
+        json locked_json = parse(card_cp({"--json", "my-number", "--pin-file", tmp.file("p")}));
+        CHECK(locked_json["error"]["kind"] == "pin-locked");
+        CHECK(locked_json["error"]["hints"].size() == 1);
+        const Run ja = card_cp({"sign", tmp.file("f"), "--key", "auth", "--lang", "ja", "--pin-file", tmp.file("p")});
+        CHECK(ja.exit_code == 21);
+        CHECK(has(ja.err, "市区町村の窓口"));
+        CHECK(has(ja.err, "JPKI暗証番号リセット"));
         CHECK(card.card().stats().verify_with_data == 0);
         CHECK(parse(card_cp({"status", "--json"}))["pins"]["auth"]["state"] == "locked");
     }
@@ -524,6 +557,8 @@ TEST_CASE("exit codes: readers, cards, files, usage, configuration")
         const Run r = card_cp({"readers"}, nopcsc);
         CHECK(r.exit_code == 10);
         CHECK(r.err.find("pcscd") != std::string::npos);
+        CHECK(parse(card_cp({"--json", "status", "--reader", "No Such Reader"}))["error"]["kind"] == "no-reader");
+        CHECK(parse(card_cp({"--json", "status", "--reader", VpcdCard::reader_name(1)}))["error"]["kind"] == "no-card");
     }
     SECTION("12 not a My Number card / key not issued")
     {
@@ -532,6 +567,7 @@ TEST_CASE("exit codes: readers, cards, files, usage, configuration")
         VpcdCard card(options);
         const Run r = card_cp({"status"});
         CHECK(r.exit_code == 12);
+        CHECK(parse(card_cp({"status", "--json"}))["error"]["kind"] == "card-not-supported");
         json readers = parse(card_cp({"readers", "--json"}));
         CHECK(readers["readers"][0]["card_type"] != "my-number-card");
     }
@@ -552,9 +588,10 @@ TEST_CASE("exit codes: readers, cards, files, usage, configuration")
         CardOptions options;
         options.faults.remove_after_apdus = 4;
         VpcdCard card(options);
-        const Run r = card_cp({"status"});
+        const Run r = card_cp({"status", "--json"});
         CHECK(r.exit_code == 13);
         CHECK(r.err.find("CardRemoved") != std::string::npos);
+        CHECK(parse(r)["error"]["kind"] == "card-communication");
     }
     SECTION("1 other: the card refuses to sign")
     {
@@ -587,6 +624,10 @@ TEST_CASE("exit codes: readers, cards, files, usage, configuration")
         bad.env["MYNACARD_CONFIG"] = tmp.write("bad.conf", "[pin\nfinal_try = maybe\n");
         CHECK(card_cp({"status"}, bad).exit_code == 78);
         CHECK(card_cp({"status", "--config", tmp.file("bad.conf")}).exit_code == 78);
+        CHECK(parse(card_cp({"status", "--json"}, bad))["error"]["kind"] == "config");
+        CHECK(parse(card_cp({"--json", "sign", tmp.file("missing")}))["error"]["kind"] == "io");
+        // Writing the output fails: I/O as well, after the signature (nothing to undo on the card).
+        CHECK(card_cp({"cert", "export", "auth", "-o", tmp.file("no-such-dir/auth.pem")}).exit_code == 74);
     }
 }
 
@@ -643,7 +684,7 @@ TEST_CASE("pty: prompt without echo, tries shown, final-try confirmation")
         PtySession pty({"sign", f});
         REQUIRE(pty.expect("5 of 5 tries left"));
         REQUIRE(pty.expect("converted to upper case"));
-        pty.send("abc123\n");
+        pty.send_secret("abc123\n");
         CHECK(pty.finish() == 0);
         CHECK(pty.transcript().find("abc123") == std::string::npos);
         CHECK(pty.transcript().find("Signature written") != std::string::npos);
@@ -671,7 +712,7 @@ TEST_CASE("pty: prompt without echo, tries shown, final-try confirmation")
             REQUIRE(pty.expect("\"yes\""));
             pty.send("yes\n");
             REQUIRE(pty.expect("数字 4 桁"));
-            pty.send("1234\n");
+            pty.send_secret("1234\n");
             CHECK(pty.finish() == 0);
             CHECK(pty.transcript().find("1234\r") == std::string::npos);
             CHECK(card.card().tries_left(kAuthPin) == 3);
@@ -682,11 +723,11 @@ TEST_CASE("pty: prompt without echo, tries shown, final-try confirmation")
         VpcdCard card;
         PtySession pty({"pin", "change", "auth"});
         REQUIRE(pty.expect("(4 digits): "));
-        pty.send("1234\n");
+        pty.send_secret("1234\n");
         REQUIRE(pty.expect("New user-authentication PIN: "));
-        pty.send("1111\n");
+        pty.send_secret("1111\n");
         REQUIRE(pty.expect("again: "));
-        pty.send("2222\n");
+        pty.send_secret("2222\n");
         CHECK(pty.finish() == 23);
         CHECK(card.card().stats().verify_with_data == 0);
     }
@@ -760,4 +801,262 @@ TEST_CASE("suspension checks: status, check, suspend/unsuspend, refusal in sign 
     CHECK(card.card().stats().signatures == signatures);
     CHECK(card.card().tries_left(kSignPin) == 5);
     CHECK_FALSE(card.card().verified(kSignPin));
+}
+
+TEST_CASE("help and usage errors in English and Japanese (--lang, LC_MESSAGES, LANG)")
+{
+    const Run en = card_cp({"--help"});
+    CHECK(en.exit_code == 0);
+    for (const char* text : {"Usage: card-cp", "Options:", "Subcommands:", "Sign a file", "Exit codes:",
+                             "PIN input: prompted on the terminal without echo"})
+        CHECK(has(en.out, text));
+    CHECK_FALSE(has(en.out, "使い方"));
+
+    const Run ja = card_cp({"--help", "--lang", "ja"});
+    INFO(ja.out);
+    CHECK(ja.exit_code == 0);
+    for (const char* text : {"使い方: card-cp [オプション] サブコマンド", "オプション:", "サブコマンド:",
+                             "ファイルに署名します", "このヘルプを表示して終了します", "終了コード:",
+                             "暗証番号がロックされています", "暗証番号の入力: 端末でエコーせずに尋ねます"})
+        CHECK(has(ja.out, text));
+    for (const char* text : {"Usage:", "Options:", "Subcommands:", "Sign a file", "Exit codes:"})
+        CHECK_FALSE(has(ja.out, text));
+
+    // Subcommand help, language from the environment (LC_MESSAGES before LANG).
+    RunOptions env;
+    env.env["LANG"] = "ja_JP.UTF-8";
+    const Run sign = card_cp({"sign", "--help"}, env);
+    INFO(sign.out);
+    CHECK(has(sign.out, "署名するファイル"));
+    CHECK(has(sign.out, "必須"));
+    CHECK(has(sign.out, "引数:"));
+    CHECK(has(sign.out, "sha256（既定）"));
+    env.env["LANG"] = "C";
+    env.env["LC_MESSAGES"] = "ja_JP.UTF-8";
+    CHECK(has(card_cp({"pin", "change", "--help"}, env).out, "暗証番号を変更します"));
+    CHECK(has(card_cp({"suspend", "--help"}, env).out, "リーダーにあるカード全体"));
+    env.env["LC_ALL"] = "C";  // LC_ALL wins over both
+    CHECK(has(card_cp({"verify", "--help"}, env).out, "The signed file"));
+
+    // --lang en over a Japanese environment.
+    RunOptions ja_env;
+    ja_env.env["LANG"] = "ja_JP.UTF-8";
+    const Run forced = card_cp({"verify", "--help", "--lang=en"}, ja_env);
+    CHECK(has(forced.out, "The signed file"));
+    CHECK_FALSE(has(forced.out, "署名"));
+
+    // Usage errors: CLI11's reason inside a translated sentence, a pointer to --help, exit 64,
+    // and the JSON error document when --json was on the command line.
+    const Run bad = card_cp({"frobnicate", "--lang", "ja"});
+    CHECK(bad.exit_code == 64);
+    CHECK(has(bad.err, "コマンドラインの誤り"));
+    CHECK(has(bad.err, "card-cp --help"));
+    CHECK(card_cp({"status", "--lang", "fr"}).exit_code == 64);
+    const Run missing = card_cp({"--json", "sign"});
+    CHECK(missing.exit_code == 64);
+    json doc = parse(missing);
+    CHECK(doc["command"] == "error");
+    CHECK(doc["error"]["kind"] == "usage");
+    CHECK(doc["error"]["exit_code"] == 64);
+}
+
+TEST_CASE("every command: a text report in English and Japanese, and a --json document")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string data = tmp.write("doc.txt", "text\n");
+    const std::string pin = tmp.write("pin", "1234\n");
+    const std::string pin2 = tmp.write("pin2", "5678\n");
+    const std::string list = tmp.file("suspended.list");
+    REQUIRE(card_cp({"sign", data, "--key", "auth", "--pin-file", pin, "-o", data + ".p7s"}).exit_code == 0);
+
+    struct Command {
+        std::string json_name;
+        std::function<std::vector<std::string>(int run)> args;  ///< run 0 en, 1 ja, 2 json
+        std::string en;
+        std::string ja;
+    };
+    auto fixed = [](std::vector<std::string> args) { return [args](int) { return args; }; };
+    const std::vector<Command> commands{
+        {"readers", fixed({"readers"}), "my-number-card (JPKIAPICCTOKEN2)", "リーダー: "},
+        {"status", fixed({"status"}), "Certificates:", "電子証明書:"},
+        {"cert list", fixed({"cert", "list"}), "days left", "有効期限"},
+        {"cert show", fixed({"cert", "show", "auth"}), "Subject", "主体者"},
+        {"cert export", fixed({"cert", "export", "auth-ca", "-o", tmp.file("ca.pem")}),
+         "Wrote the auth-ca certificate", "書き出しました"},
+        {"sign", fixed({"sign", data, "--key", "auth", "--pin-file", pin, "-o", tmp.file("s.p7s")}),
+         "Signature written to", "署名を"},
+        {"verify", fixed({"verify", data, "-s", data + ".p7s"}), "Signature valid.", "署名は有効です"},
+        {"pin status", fixed({"pin", "status"}), "(user-authentication PIN)", "(利用者証明用暗証番号)"},
+        {"my-number", fixed({"my-number", "--pin-file", pin}), "My Number: 123456789018", "個人番号: "},
+        {"attributes", fixed({"attributes", "--pin-file", pin}), "Name: ", "氏名: "},
+        {"check", fixed({"check", "auth"}), "revocation: unknown", "失効確認: "},
+        {"suspended list", fixed({"suspended", "list", "--list", list}), "is empty", "空です"},
+        {"suspend", fixed({"suspend", "--card-serial", "AB0123456789012", "--list", list}),
+         "Added to the local suspended list", "追加しました"},
+        {"unsuspend", fixed({"unsuspend", "--card-serial", "AB0123456789012", "--list", list}),
+         "Removed from the local suspended list", "削除しました"},
+        // Last: the Kenhojo PIN goes 1234 -> 5678 -> 1234 -> 5678.
+        {"pin change",
+         [&](int run) {
+             return std::vector<std::string>{"pin", "change", "kenhojo", "--pin-file", run % 2 ? pin2 : pin,
+                                             "--new-pin-file", run % 2 ? pin : pin2};
+         },
+         "The Kenhojo PIN was changed.", "変更しました"},
+    };
+    for (const auto& c : commands) {
+        INFO("command: " << c.json_name);
+        const Run en = card_cp(c.args(0));
+        INFO("en stdout: " << en.out << "\nstderr: " << en.err);
+        CHECK(en.exit_code == 0);
+        CHECK(has(en.out, c.en));
+        CHECK((en.out.empty() || en.out[0] != '{'));
+        const Run ja = card_cp(plus(c.args(1), {"--lang", "ja"}));
+        INFO("ja stdout: " << ja.out << "\nstderr: " << ja.err);
+        CHECK(ja.exit_code == 0);
+        CHECK(has(ja.out, c.ja));
+        const Run js = card_cp(plus(c.args(2), {"--json"}));
+        CHECK(js.exit_code == 0);
+        const json doc = parse(js);
+        CHECK(doc["schema"] == 1);
+        CHECK(doc["command"] == c.json_name);
+        CHECK_FALSE(has(js.err, "{"));  // the document is on stdout only
+    }
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    CHECK(card.card().tries_left(kKenhojoPin) == 3);
+    // --json with the certificate itself on stdout would mix the two: refused before the card.
+    CHECK(card_cp({"--json", "cert", "export", "auth"}).exit_code == 64);
+}
+
+TEST_CASE("my-number and attributes never reach the trace, a trace file or the cache")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string pin = tmp.write("pin", "1234\n");
+    const std::string cache = tmp.file("cache");
+    RunOptions o;
+    o.env["MYNACARD_CONFIG"] = test_config("[cache]\nenabled = true\ndirectory = " + cache + "\n");
+    o.env["XDG_CACHE_HOME"] = tmp.file("xdg");
+    REQUIRE(card_cp({"status"}, o).exit_code == 0);  // fills the certificate cache
+
+    const std::string number = "123456789018";
+    const Run traced = card_cp({"--trace", "my-number", "--pin-file", pin}, o);
+    INFO(traced.err);
+    REQUIRE(traced.exit_code == 0);
+    CHECK(has(traced.out, number));
+    CHECK(has(traced.err, "trace: [apdu]"));  // the trace was on around the Kenhojo reading
+    CHECK(has(traced.err, "paused"));
+    CHECK(has(traced.err, "sensitive personal data"));
+    CHECK_FALSE(has(traced.err, number));
+    CHECK_FALSE(has(traced.err, spaced_hex(number)));
+
+    RunOptions to_file = o;
+    to_file.env["MYNACARD_TRACE"] = tmp.file("apdu.log");
+    REQUIRE(card_cp({"attributes", "--pin-file", pin}, to_file).exit_code == 0);
+    REQUIRE(card_cp({"my-number", "--pin-file", pin}, to_file).exit_code == 0);
+    const std::string log = read_text(tmp.file("apdu.log"));
+    CHECK(has(log, "00 A4 04"));  // SELECTs before the pause were written
+    for (const std::string& secret : {number, std::string("公的"), std::string("東京都")}) {
+        CHECK_FALSE(has(log, secret));
+        CHECK_FALSE(has(log, spaced_hex(secret)));
+    }
+
+    int files = 0;
+    for (const auto& dir : {cache, tmp.file("xdg")}) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
+            if (!entry.is_regular_file()) continue;
+            ++files;
+            const std::string content = read_text(entry.path().string());
+            INFO(entry.path());
+            CHECK_FALSE(has(content, number));
+            CHECK_FALSE(has(content, spaced_hex(number)));
+            CHECK_FALSE(has(content, "公的"));
+        }
+    }
+    CHECK(files > 0);  // the cache was in use, so its silence about Kenhojo data means something
+}
+
+TEST_CASE("verify: a chain file, --chain helpers, shipped roots, expired signer (30), bad input (65, 74)")
+{
+    VpcdCard card;
+    TempDir tmp;
+    const std::string data = tmp.write("doc.txt", "contract text\n");
+    const std::string pin = tmp.write("pin", "1234\n");
+    REQUIRE(card_cp({"sign", data, "--key", "auth", "--pin-file", pin}).exit_code == 0);
+    REQUIRE(card_cp({"sign", data, "--key", "auth", "--format", "raw", "--pin-file", pin}).exit_code == 0);
+    RunOptions plain;
+    plain.env["MYNACARD_CONFIG"] = mynacard::clitest::empty_config();
+    const std::string auth_ca = pki_dir().file("auth_ca.pem");
+    const std::vector<std::string> own_anchor{"--ca", auth_ca, "--accept-test-hierarchy", "--no-default-anchors"};
+
+    // Raw signature, --cert naming a file with the whole chain (leaf first).
+    const std::string bundle = tmp.write("bundle.pem", read_text(pki_dir().file("auth.pem")) + read_text(auth_ca));
+    const Run chain_file = card_cp(plus({"verify", data, "-s", data + ".sig", "--cert", bundle, "--json"}, own_anchor), plain);
+    INFO(chain_file.err);
+    CHECK(chain_file.exit_code == 0);
+    CHECK(parse(chain_file)["chain"].size() == 2);
+    // CMS with the signer certificate given explicitly.
+    CHECK(card_cp(plus({"verify", data, "-s", data + ".p7s", "--cert", pki_dir().file("auth.pem")}, own_anchor), plain)
+              .exit_code == 0);
+    // --chain certificates help build the path but are never anchors.
+    CHECK(card_cp({"verify", data, "-s", data + ".sig", "--cert", pki_dir().file("auth.pem"), "--chain", auth_ca,
+                   "--ca", pki_dir().file("sign_ca.pem"), "--accept-test-hierarchy", "--no-default-anchors"},
+                  plain)
+              .exit_code == 3);
+
+    // The shipped J-LIS roots are the default anchors (they do not anchor the test hierarchy);
+    // an empty anchor directory is reported as such.
+    const Run roots = card_cp({"verify", data, "-s", data + ".p7s"}, plain);
+    CHECK(roots.exit_code == 3);
+    CHECK_FALSE(has(roots.err, "No trust anchors"));
+    RunOptions no_roots = plain;
+    const std::string empty_dir = tmp.file("no-anchors");
+    std::filesystem::create_directories(empty_dir);
+    no_roots.env["MYNACARD_ANCHORS_DIR"] = empty_dir;
+    const Run none = card_cp({"verify", data, "-s", data + ".p7s"}, no_roots);
+    INFO(none.err);
+    CHECK(none.exit_code == 3);
+    CHECK(has(none.err, "No trust anchors"));
+
+    // Bad input files.
+    const std::string junk = tmp.write("junk.p7s", "not a signature");
+    CHECK(card_cp(plus({"verify", data, "-s", junk, "--format", "cms"}, own_anchor), plain).exit_code == 65);
+    CHECK(card_cp(plus({"verify", data, "-s", tmp.file("none.p7s")}, own_anchor), plain).exit_code == 74);
+    CHECK(card_cp(plus({"verify", tmp.file("none.txt"), "-s", data + ".p7s"}, own_anchor), plain).exit_code == 74);
+
+    // A signer certificate that has expired: 30 (a CMS made by openssl with the test key).
+    mynacard::vcard::PkiOptions options;
+    options.leaf_not_before = std::time(nullptr) - 6L * 365 * 86400;
+    options.leaf_not_after = std::time(nullptr) - 86400;
+    const std::string old_dir = tmp.file("old");
+    std::filesystem::create_directories(old_dir);
+    TestPki::generate(options).save(old_dir);
+    const Run made = run_program({"/usr/bin/openssl", "cms", "-sign", "-binary", "-in", data, "-signer",
+                                  old_dir + "/auth.pem", "-inkey", old_dir + "/auth.key.pem", "-outform", "DER",
+                                  "-out", tmp.file("old.p7s")});
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    const Run expired = card_cp({"verify", data, "-s", tmp.file("old.p7s"), "--ca", old_dir + "/auth_ca.pem",
+                                 "--accept-test-hierarchy", "--no-default-anchors", "--json"},
+                                plain);
+    INFO(expired.err);
+    CHECK(expired.exit_code == 30);
+    CHECK(parse(expired)["error"]["kind"] == "certificate-expired");
+}
+
+TEST_CASE("the PIN audit itself: every form of a leaked PIN is caught")
+{
+    using mynacard::clitest::leaked_secrets;
+    CHECK(leaked_secrets("PIN 8642 accepted", {"8642"}).size() == 1);
+    CHECK(leaked_secrets("password: ABC123\n", {"abc123"}).size() == 1);  // folded form
+    CHECK(leaked_secrets("trace: [apdu] r > 00 20 00 80 04 38 36 34 32\n", {"8642"}).size() == 1);
+    CHECK(leaked_secrets("trace: [apdu] r > 0020008004 38363432\n", {"8642"}).size() == 1);
+    // Not leaks: part of a longer number, or card data in a response line.
+    CHECK(leaked_secrets("serial AB0123456789012, my number 123456789018", {"1234"}).empty());
+    CHECK(leaked_secrets("trace: [apdu] r < 31 32 33 34 90 00\n", {"1234"}).empty());
+    // card_cp() runs go through the audit.
+    const int before = mynacard::clitest::audited_runs();
+    card_cp({"--version"});
+    CHECK(mynacard::clitest::audited_runs() == before + 1);
 }

@@ -4,9 +4,11 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "messages.hpp"
+#include "prescan.hpp"
 
 using namespace mynacard;
 using namespace mynacard::cli;
@@ -70,5 +72,23 @@ TEST_CASE("Errc -> exit code")
     for (int c : {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 64, 65, 74, 78})
         names.insert(exit_code_name(static_cast<ExitCode>(c)));
     CHECK(names.size() == 19);
-    CHECK(exit_code_table().find(" 22  ") != std::string::npos);
+    CHECK(exit_code_table(Messages(Lang::En)).find(" 22  last try not confirmed") != std::string::npos);
+    CHECK(exit_code_table(Messages(Lang::Ja)).find("終了コード:") == 0);
+    CHECK(exit_code_table(Messages(Lang::Ja)).find(" 21  暗証番号がロックされています") != std::string::npos);
+}
+
+TEST_CASE("language and JSON flags are found before CLI11 parses (help text language)")
+{
+    using Args = std::vector<std::string>;
+    CHECK_FALSE(prescan(Args{}).lang);
+    CHECK(prescan(Args{"--lang", "ja", "--help"}).lang == std::optional<std::string>("ja"));
+    CHECK(prescan(Args{"sign", "--help", "--lang=ja"}).lang == std::optional<std::string>("ja"));
+    CHECK(prescan(Args{"--lang", "ja", "--lang", "en"}).lang == std::optional<std::string>("en"));
+    CHECK_FALSE(prescan(Args{"--lang", "fr"}).lang);  // CLI11 rejects it afterwards
+    CHECK_FALSE(prescan(Args{"--lang"}).lang);
+    CHECK_FALSE(prescan(Args{"--", "--lang", "ja"}).lang);
+    CHECK(prescan(Args{"status", "--json"}).json);
+    CHECK_FALSE(prescan(Args{"sign", "--", "--json"}).json);
+    // "--lang --json": the word after --lang is its value here; CLI11 rejects the line anyway.
+    CHECK_FALSE(prescan(Args{"--lang", "--json"}).json);
 }

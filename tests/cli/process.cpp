@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <array>
+#include <cctype>
 #include <stdexcept>
 
 namespace mynacard::clitest {
@@ -75,7 +78,106 @@ void write_all(int fd, const std::string& data)
     }
 }
 
+
+int g_audited = 0;
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+}
+
+/// The PIN values a run was given, wherever they came from.
+std::vector<std::string> secrets_of(const std::vector<std::string>& args, const RunOptions& options)
+{
+    std::vector<std::string> secrets;
+    auto add_lines = [&](const std::string& text) {
+        for (auto& line : lines_of(text)) secrets.push_back(std::move(line));
+    };
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--pin-file" || args[i] == "--new-pin-file") add_lines(read_text(args[i + 1]));
+    for (const auto& [fd, data] : options.fd_data) add_lines(data);
+    for (const char* name : {"MYNACARD_PIN", "MYNACARD_NEW_PIN"})
+        if (auto it = options.env.find(name); it != options.env.end() && !it->second.empty())
+            secrets.push_back(it->second);
+    return secrets;
+}
+
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+/// `needle` occurs in `hay` with no letter or digit right before or after it.
+bool contains_word(const std::string& hay, const std::string& needle)
+{
+    for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
+        const bool start_ok = pos == 0 || !alnum(hay[pos - 1]);
+        const bool end_ok = pos + needle.size() >= hay.size() || !alnum(hay[pos + needle.size()]);
+        if (start_ok && end_ok) return true;
+    }
+    return false;
+}
+
+std::string hex_of(const std::string& text, const char* separator)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (!out.empty()) out += separator;
+        out += digits[c >> 4];
+        out += digits[c & 0x0F];
+    }
+    return out;
+}
+
+std::string upper(std::string text)
+{
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+void audit(const std::string& what, const std::string& output, const std::vector<std::string>& secrets)
+{
+    ++g_audited;
+    const auto leaks = leaked_secrets(output, secrets);
+    INFO("card-cp run: " << what << "\noutput:\n" << output);
+    CHECK(leaks.empty());
+}
+
+std::string joined(const std::vector<std::string>& args)
+{
+    std::string text;
+    for (const auto& a : args) text += (text.empty() ? "" : " ") + a;
+    return text;
+}
 }  // namespace
+
+std::vector<std::string> leaked_secrets(const std::string& output, const std::vector<std::string>& secrets)
+{
+    std::vector<std::string> leaks;
+    const auto lines = lines_of(output);
+    for (const auto& secret : secrets) {
+        if (secret.empty()) continue;
+        bool leaked = contains_word(output, secret) || contains_word(output, upper(secret));
+        // The trace shows command bytes in hex: a PIN could only leak there in a command line.
+        for (const auto& line : lines) {
+            if (leaked) break;
+            if (line.find("> ") == std::string::npos) continue;
+            const std::string command = upper(line.substr(line.find("> ") + 2));
+            for (const auto& form : {secret, upper(secret)})
+                if (command.find(hex_of(form, " ")) != std::string::npos ||
+                    command.find(hex_of(form, "")) != std::string::npos)
+                    leaked = true;
+        }
+        if (leaked) leaks.push_back(secret);
+    }
+    return leaks;
+}
+
+int audited_runs() { return g_audited; }
 
 void set_default_config(const std::string& path) { default_config_path() = path; }
 
@@ -163,7 +265,10 @@ Run card_cp(const std::vector<std::string>& args, const RunOptions& options)
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions with_env = options;
     with_env.env = card_cp_env(options.env);
-    return run_program(argv, with_env);
+    const auto secrets = secrets_of(args, options);  // read before the run: files may change
+    Run run = run_program(argv, with_env);
+    audit(joined(args), run.out + run.err, secrets);
+    return run;
 }
 
 PtySession::PtySession(const std::vector<std::string>& args, const std::map<std::string, std::string>& env)
@@ -217,6 +322,12 @@ bool PtySession::expect(const std::string& text, std::chrono::milliseconds timeo
 
 void PtySession::send(const std::string& text) { write_all(m_master, text); }
 
+void PtySession::send_secret(const std::string& text)
+{
+    for (auto& line : lines_of(text)) m_secrets.push_back(std::move(line));
+    write_all(m_master, text);
+}
+
 int PtySession::finish(std::chrono::milliseconds timeout)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -225,6 +336,7 @@ int PtySession::finish(std::chrono::milliseconds timeout)
     if (!m_eof) kill(m_pid, SIGTERM);
     waitpid(m_pid, &status, 0);
     m_pid = -1;
+    audit("pty session", m_transcript, m_secrets);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

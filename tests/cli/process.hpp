@@ -32,7 +32,19 @@ std::string empty_config();
 /// card-cp (CARD_CP_EXE) with `args`. The environment is the test's, with LANG=C,
 /// MYNACARD_CONFIG pointing at the default configuration and XDG_CACHE_HOME at a private
 /// directory unless `options.env` says otherwise.
+/// Every run is audited: the PINs it was given (the lines of --pin-file/--new-pin-file files
+/// and of the fd_data pipes, $MYNACARD_PIN, $MYNACARD_NEW_PIN) must not appear in its stdout
+/// or stderr (a Catch2 CHECK in the calling test; leaked_secrets() decides).
 Run card_cp(const std::vector<std::string>& args, const RunOptions& options = {});
+
+/// The secrets of `secrets` that `output` shows: as a word (not part of a longer run of
+/// letters and digits, so "1234" inside the card serial "AB0123456789012" is no leak), in
+/// upper case (the signing password is folded), or, on APDU trace command lines ("> "), as
+/// the hex of its bytes with or without spaces.
+std::vector<std::string> leaked_secrets(const std::string& output, const std::vector<std::string>& secrets);
+
+/// How many card-cp runs and pty sessions were audited so far.
+int audited_runs();
 
 /// Any program, same capture (used for openssl).
 Run run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
@@ -49,6 +61,8 @@ public:
     /// Reads until `text` appears in the transcript (true) or the timeout / EOF (false).
     bool expect(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20));
     void send(const std::string& text);
+    /// Sends a PIN line; finish() checks that the transcript never shows it.
+    void send_secret(const std::string& text);
     /// Reads to EOF and reaps the child; returns its exit code.
     int finish(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     const std::string& transcript() const { return m_transcript; }
@@ -59,6 +73,7 @@ private:
     int m_pid = -1;
     bool m_eof = false;
     std::string m_transcript;
+    std::vector<std::string> m_secrets;
 };
 
 /// A fresh temporary directory, removed by the destructor.

@@ -84,6 +84,8 @@ int run_show(Context& ctx, const CertOptions& o)
 int run_export(Context& ctx, const CertOptions& o)
 {
     const auto kind = parse_cert_kind(o.kind);
+    // The certificate itself would share stdout with the JSON report: refuse before any PIN.
+    if (o.output == "-" && ctx.options.json) ctx.fail(ExitCode::Usage, ctx.msg(Msg::ErrJsonAndStdout));
     OpenCard card = open_card(ctx);
     SessionEnder ender(ctx, card);
     const jpki::Certificate cert = fetch_certificate(ctx, card, kind);
@@ -110,26 +112,26 @@ int run_export(Context& ctx, const CertOptions& o)
 void add_cert_commands(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto options = std::make_shared<CertOptions>();
-    auto* cert = app.add_subcommand("cert", "Certificates: list, show, export (auth, auth-ca, sign, sign-ca)");
+    auto* cert = app.add_subcommand("cert", ctx.msg(Msg::HelpCert));
     cert->require_subcommand(1);
 
-    auto* list = cert->add_subcommand("list", "List the certificates with validity (no PIN needed)");
+    auto* list = cert->add_subcommand("list", ctx.msg(Msg::HelpCertList));
     table.add(list, [&ctx] { return run_list(ctx); });
 
-    auto* show = cert->add_subcommand("show", "Subject, issuer, serial, validity, key, fingerprints");
-    show->add_option("kind", options->kind, "auth | auth-ca | sign | sign-ca (sign needs the signing password)")
+    auto* show = cert->add_subcommand("show", ctx.msg(Msg::HelpCertShow));
+    show->add_option("kind", options->kind, ctx.msg(Msg::HelpCertShowKind))
         ->required()
         ->check(CLI::IsMember(kCertKinds));
     show->add_flag("--show-personal-data", options->show_personal,
-                   "Also show name, address, date of birth and sex from the signing certificate");
+                   ctx.msg(Msg::HelpShowPersonal));
     table.add(show, [&ctx, options] { return run_show(ctx, *options); });
 
-    auto* exp = cert->add_subcommand("export", "Write a certificate as PEM or DER to a file or stdout");
-    exp->add_option("kind", options->kind, "auth | auth-ca | sign | sign-ca")
+    auto* exp = cert->add_subcommand("export", ctx.msg(Msg::HelpCertExport));
+    exp->add_option("kind", options->kind, ctx.msg(Msg::HelpCertExportKind))
         ->required()
         ->check(CLI::IsMember(kCertKinds));
-    exp->add_option("-o,--output", options->output, "Output file, - for stdout (default)");
-    exp->add_option("-f,--format", options->format, "pem (default) or der")
+    exp->add_option("-o,--output", options->output, ctx.msg(Msg::HelpCertOutput));
+    exp->add_option("-f,--format", options->format, ctx.msg(Msg::HelpCertFormat))
         ->check(CLI::IsMember({"pem", "der"}));
     table.add(exp, [&ctx, options] { return run_export(ctx, *options); });
 }

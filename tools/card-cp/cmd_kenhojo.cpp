@@ -1,14 +1,37 @@
 // card-cp my-number / attributes: the Kenhojo AP (券面事項入力補助AP, jpki-card.md §1.12) after
 // the Kenhojo PIN. Sensitive personal data: a plain warning first, printed only to stdout,
-// never logged, cached or traced (the APDU trace redacts VERIFY; READ BINARY data of this AP
-// is the library's concern).
+// never logged, cached or traced (TracePause below).
 #include "card_report.hpp"
 #include "cert_info.hpp"
 #include "commands.hpp"
+#include "mynacard/apdu/trace.hpp"
 #include "pin_entry.hpp"
 
 namespace mynacard::cli {
 namespace {
+
+/// The APDU trace shows response data in full; the Kenhojo AP answers with the My Number and
+/// the four attributes, which must never reach a log. So the trace (--trace or MYNACARD_TRACE)
+/// is off while that AP is read; --trace resumes afterwards, a MYNACARD_TRACE file does not.
+class TracePause {
+public:
+    explicit TracePause(const Context& ctx) : m_ctx(ctx), m_was_on(apdu::trace::enabled())
+    {
+        if (!m_was_on) return;
+        apdu::trace::set_sink(nullptr);
+        m_ctx.note(m_ctx.msg(Msg::NoteTracePaused));
+    }
+    ~TracePause()
+    {
+        if (m_was_on && m_ctx.options.trace) trace_to_stderr();
+    }
+    TracePause(const TracePause&) = delete;
+    TracePause& operator=(const TracePause&) = delete;
+
+private:
+    const Context& m_ctx;
+    bool m_was_on;
+};
 
 int run_kenhojo(Context& ctx, bool number)
 {
@@ -16,7 +39,10 @@ int run_kenhojo(Context& ctx, bool number)
     SessionEnder ender(ctx, card);
     ReadyPin ready = obtain_pin(ctx, card, jpki::PinKind::Kenhojo);
     ctx.progress(ctx.msg(Msg::ProgressReadingKenhojo));
-    auto data = card.card().read_kenhojo(std::move(ready.pin), ready.options);
+    auto data = [&] {
+        TracePause paused(ctx);
+        return card.card().read_kenhojo(std::move(ready.pin), ready.options);
+    }();
     if (!data) {
         if (is_pin_error(data.error().code)) fail_pin(ctx, jpki::PinKind::Kenhojo, data.error());
         ctx.fail(data.error());
@@ -48,10 +74,10 @@ int run_kenhojo(Context& ctx, bool number)
 
 void add_kenhojo_commands(CLI::App& app, Context& ctx, CommandTable& table)
 {
-    auto* number = app.add_subcommand("my-number", "Show the 12-digit My Number (Kenhojo PIN; sensitive)");
+    auto* number = app.add_subcommand("my-number", ctx.msg(Msg::HelpMyNumber));
     table.add(number, [&ctx] { return run_kenhojo(ctx, true); });
     auto* attributes = app.add_subcommand(
-        "attributes", "Show name, address, date of birth, sex from the Kenhojo AP (Kenhojo PIN; sensitive)");
+        "attributes", ctx.msg(Msg::HelpAttributes));
     table.add(attributes, [&ctx] { return run_kenhojo(ctx, false); });
 }
 

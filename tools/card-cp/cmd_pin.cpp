@@ -56,16 +56,16 @@ void add_pin_commands(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto kinds = std::make_shared<std::vector<std::string>>();
     auto change_kind = std::make_shared<std::string>();
-    auto* pin = app.add_subcommand("pin", "PIN tries left, and PIN change (auth, sign, kenhojo)");
+    auto* pin = app.add_subcommand("pin", ctx.msg(Msg::HelpPin));
     pin->require_subcommand(1);
 
-    auto* status = pin->add_subcommand("status", "Tries left for each PIN (spends no try)");
-    status->add_option("kind", *kinds, "auth, sign, kenhojo (default: all)")->check(CLI::IsMember(kPinKinds));
+    auto* status = pin->add_subcommand("status", ctx.msg(Msg::HelpPinStatus));
+    status->add_option("kind", *kinds, ctx.msg(Msg::HelpPinStatusKind))->check(CLI::IsMember(kPinKinds));
     table.add(status, [&ctx, kinds] { return run_status(ctx, *kinds); });
 
     auto* change = pin->add_subcommand(
-        "change", "Change a PIN: current value, then the new one (--new-pin-fd/--new-pin-file/MYNACARD_NEW_PIN)");
-    change->add_option("kind", *change_kind, "auth, sign or kenhojo")->required()->check(CLI::IsMember(kPinKinds));
+        "change", ctx.msg(Msg::HelpPinChange));
+    change->add_option("kind", *change_kind, ctx.msg(Msg::HelpPinChangeKind))->required()->check(CLI::IsMember(kPinKinds));
     table.add(change, [&ctx, change_kind] { return run_change(ctx, *change_kind); });
 }
 

@@ -54,7 +54,7 @@ int run_readers(Context& ctx)
 
 void add_readers_command(CLI::App& app, Context& ctx, CommandTable& table)
 {
-    auto* sub = app.add_subcommand("readers", "List readers, whether a card is present, and the card kind");
+    auto* sub = app.add_subcommand("readers", ctx.msg(Msg::HelpReaders));
     table.add(sub, [&ctx] { return run_readers(ctx); });
 }
 

@@ -90,7 +90,7 @@ std::filesystem::path list_path(Context& ctx, const std::string& given)
     if (!given.empty()) return given;
     const auto& configured = ctx.config().local.suspended_list;
     if (!configured)
-        ctx.fail(ExitCode::Usage, "no suspended list: set [local] suspended_list in the configuration or pass --list");
+        ctx.fail(ExitCode::Usage, ctx.msg(Msg::ErrNoSuspendedList));
     return *configured;
 }
 
@@ -100,10 +100,10 @@ revocation::SuspendedEntry entry_from(Context& ctx, const SuspendOptions& o)
     const std::time_t now = std::time(nullptr);
     const int selectors = (!o.cert.empty()) + (!o.serial.empty()) + o.whole_card + (!o.card_serial.empty());
     if (selectors != 1)
-        ctx.fail(ExitCode::Usage, "name exactly one of --cert, --serial (with --issuer-keyid), --card, --card-serial");
+        ctx.fail(ExitCode::Usage, ctx.msg(Msg::ErrSuspendSelector));
     if (!o.card_serial.empty()) return ctx.need(revocation::make_card_entry(o.card_serial, o.reason, now, o.note));
     if (!o.serial.empty()) {
-        if (o.issuer_key_id.empty()) ctx.fail(ExitCode::Usage, "--serial needs --issuer-keyid");
+        if (o.issuer_key_id.empty()) ctx.fail(ExitCode::Usage, ctx.msg(Msg::ErrSerialNeedsKeyId));
         return ctx.need(revocation::make_certificate_entry(o.issuer_key_id, o.serial, o.reason, now, o.note));
     }
     OpenCard card = open_card(ctx);
@@ -112,7 +112,7 @@ revocation::SuspendedEntry entry_from(Context& ctx, const SuspendOptions& o)
         return ctx.need(revocation::make_card_entry(card.card().info().identity.serial, o.reason, now, o.note));
     const auto cert = leaf_certificate(ctx, card, o.cert == "sign" ? jpki::KeyKind::Sign : jpki::KeyKind::Auth);
     const auto aki = cert.authority_key_id();
-    if (!aki) ctx.fail(ExitCode::DataError, "the certificate has no authority key identifier");
+    if (!aki) ctx.fail(ExitCode::DataError, ctx.msg(Msg::ErrNoAuthorityKeyId));
     return ctx.need(revocation::make_certificate_entry(to_hex(*aki), cert.serial_hex(), o.reason, now, o.note));
 }
 
@@ -123,10 +123,10 @@ int run_suspend(Context& ctx, const SuspendOptions& o, bool add)
     bool changed = false;
     if (add) {
         changed = ctx.need(revocation::add_suspended(path, entry));
-        ctx.out(ctx.msg(Msg::SuspendedAdded, {entry.to_line()}) + (changed ? "" : " (already listed)"));
+        ctx.out(ctx.msg(Msg::SuspendedAdded, {entry.to_line()}) + (changed ? "" : " " + ctx.msg(Msg::LblAlreadyListed)));
     } else {
         changed = ctx.need(revocation::remove_suspended(path, entry)) > 0;
-        ctx.out(ctx.msg(Msg::SuspendedRemoved, {entry.to_line()}) + (changed ? "" : " (was not listed)"));
+        ctx.out(ctx.msg(Msg::SuspendedRemoved, {entry.to_line()}) + (changed ? "" : " " + ctx.msg(Msg::LblNotListed)));
     }
     if (ctx.options.json)
         ctx.emit_json(add ? "suspend" : "unsuspend",
@@ -155,15 +155,15 @@ int run_list(Context& ctx, const std::string& given)
     return 0;
 }
 
-void add_selectors(CLI::App* sub, SuspendOptions& o)
+void add_selectors(CLI::App* sub, SuspendOptions& o, const Messages& msg)
 {
-    sub->add_option("--cert", o.cert, "auth or sign: the certificate on the card in the reader")
+    sub->add_option("--cert", o.cert, msg(Msg::HelpSelCert))
         ->check(CLI::IsMember({"auth", "sign"}));
-    sub->add_option("--serial", o.serial, "Certificate serial (hex), with --issuer-keyid");
-    sub->add_option("--issuer-keyid", o.issuer_key_id, "Issuer key identifier (hex; the certificate's AKI)");
-    sub->add_flag("--card", o.whole_card, "The whole card in the reader (its identity serial)");
-    sub->add_option("--card-serial", o.card_serial, "A whole card by its identity serial");
-    sub->add_option("--list", o.list, "List file (default: [local] suspended_list)");
+    sub->add_option("--serial", o.serial, msg(Msg::HelpSelSerial));
+    sub->add_option("--issuer-keyid", o.issuer_key_id, msg(Msg::HelpSelIssuerKeyId));
+    sub->add_flag("--card", o.whole_card, msg(Msg::HelpSelCard));
+    sub->add_option("--card-serial", o.card_serial, msg(Msg::HelpSelCardSerial));
+    sub->add_option("--list", o.list, msg(Msg::HelpListFile));
 }
 
 }  // namespace
@@ -172,30 +172,29 @@ void add_revocation_commands(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto check_options = std::make_shared<CheckOptions>();
     auto* check = app.add_subcommand(
-        "check", "Suspension/revocation status of the certificates (validity, anchors, local list, OCSP, CRL)");
-    check->add_option("kind", check_options->kinds, "auth, sign (sign asks for the password; default: "
-                                                    "both, sign only when readable without it)")
+        "check", ctx.msg(Msg::HelpCheck));
+    check->add_option("kind", check_options->kinds, ctx.msg(Msg::HelpCheckKind))
         ->check(CLI::IsMember({"auth", "sign"}));
     table.add(check, [&ctx, check_options] { return run_check(ctx, *check_options); });
 
     auto suspend_options = std::make_shared<SuspendOptions>();
-    auto* suspend = app.add_subcommand("suspend", "Add a certificate or card to the local suspended list");
-    add_selectors(suspend, *suspend_options);
-    suspend->add_option("--reason", suspend_options->reason, "hold, revoked, lost, suspended (default), other")
+    auto* suspend = app.add_subcommand("suspend", ctx.msg(Msg::HelpSuspend));
+    add_selectors(suspend, *suspend_options, ctx.msg);
+    suspend->add_option("--reason", suspend_options->reason, ctx.msg(Msg::HelpReason))
         ->check(CLI::IsMember({"hold", "revoked", "lost", "suspended", "other"}));
-    suspend->add_option("--note", suspend_options->note, "Free text (no personal data)");
+    suspend->add_option("--note", suspend_options->note, ctx.msg(Msg::HelpNote));
     table.add(suspend, [&ctx, suspend_options] { return run_suspend(ctx, *suspend_options, true); });
 
     auto unsuspend_options = std::make_shared<SuspendOptions>();
-    auto* unsuspend = app.add_subcommand("unsuspend", "Remove a certificate or card from the local suspended list");
-    add_selectors(unsuspend, *unsuspend_options);
+    auto* unsuspend = app.add_subcommand("unsuspend", ctx.msg(Msg::HelpUnsuspend));
+    add_selectors(unsuspend, *unsuspend_options, ctx.msg);
     table.add(unsuspend, [&ctx, unsuspend_options] { return run_suspend(ctx, *unsuspend_options, false); });
 
     auto list_file = std::make_shared<std::string>();
-    auto* suspended = app.add_subcommand("suspended", "The local suspended list");
+    auto* suspended = app.add_subcommand("suspended", ctx.msg(Msg::HelpSuspended));
     suspended->require_subcommand(1);
-    auto* list = suspended->add_subcommand("list", "Show the entries of the local suspended list");
-    list->add_option("--list", *list_file, "List file (default: [local] suspended_list)");
+    auto* list = suspended->add_subcommand("list", ctx.msg(Msg::HelpSuspendedList));
+    list->add_option("--list", *list_file, ctx.msg(Msg::HelpListFile));
     table.add(list, [&ctx, list_file] { return run_list(ctx, *list_file); });
 }
 

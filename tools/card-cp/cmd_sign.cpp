@@ -37,12 +37,12 @@ int run_sign(Context& ctx, const SignOptions& o)
     const jpki::HashAlg hash = parse_hash(o.hash);
     const std::string output =
         !o.output.empty() ? o.output : o.file + (o.format == "raw" ? ".sig" : ".p7s");
-    if (output == "-" && ctx.options.json) ctx.fail(ExitCode::Usage, "--json and --output - both use stdout");
+    if (output == "-" && ctx.options.json) ctx.fail(ExitCode::Usage, ctx.msg(Msg::ErrJsonAndStdout));
 
     // Nothing touches the card before the input is known to be readable.
     std::error_code ec;
     if (!std::filesystem::is_regular_file(o.file, ec))
-        ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.file, ec ? ec.message() : "not a regular file"}));
+        ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.file, ec ? ec.message() : ctx.msg(Msg::ErrNotRegularFile)}));
     const Bytes file_hash = [&] {
         auto h = hash_file(o.file, hash);
         if (!h) ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.file, h.error().context}));
@@ -126,16 +126,16 @@ int run_sign(Context& ctx, const SignOptions& o)
 void add_sign_command(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto o = std::make_shared<SignOptions>();
-    auto* sub = app.add_subcommand("sign", "Sign a file: detached CMS (default) or raw PKCS#1 v1.5");
-    sub->add_option("file", o->file, "File to sign")->required();
-    sub->add_option("-k,--key", o->key, "sign (default; signing password) or auth (auth PIN)")
+    auto* sub = app.add_subcommand("sign", ctx.msg(Msg::HelpSign));
+    sub->add_option("file", o->file, ctx.msg(Msg::HelpSignFile))->required();
+    sub->add_option("-k,--key", o->key, ctx.msg(Msg::HelpSignKey))
         ->check(CLI::IsMember({"auth", "sign"}));
-    sub->add_option("--hash", o->hash, "sha256 (default), sha384 or sha512")
+    sub->add_option("--hash", o->hash, ctx.msg(Msg::HelpSignHash))
         ->check(CLI::IsMember({"sha256", "sha384", "sha512"}));
-    sub->add_option("--format", o->format, "cms (default: detached SignedData, DER) or raw")
+    sub->add_option("--format", o->format, ctx.msg(Msg::HelpSignFormat))
         ->check(CLI::IsMember({"cms", "raw"}));
-    sub->add_flag("--pem", o->pem, "Write the CMS output PEM-armoured");
-    sub->add_option("-o,--output", o->output, "Output file (default FILE.p7s / FILE.sig; - = stdout)");
+    sub->add_flag("--pem", o->pem, ctx.msg(Msg::HelpSignPem));
+    sub->add_option("-o,--output", o->output, ctx.msg(Msg::HelpSignOutput));
     table.add(sub, [&ctx, o] { return run_sign(ctx, *o); });
 }
 

@@ -72,7 +72,7 @@ int run_status(Context& ctx)
 void add_status_command(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto* sub = app.add_subcommand(
-        "status", "Card identity, certificates and expiry, PIN tries left (spends no try)");
+        "status", ctx.msg(Msg::HelpStatus));
     table.add(sub, [&ctx] { return run_status(ctx); });
 }
 

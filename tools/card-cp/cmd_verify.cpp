@@ -159,7 +159,7 @@ int verify_cms(Context& ctx, const VerifyOptions& o, CMS_ContentInfo* cms, const
     STACK_OF(X509)* signers = signer_stack.get();
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
     if (signers == nullptr || sk_X509_num(signers) == 0)
-        ctx.fail(ExitCode::SignatureInvalid, ctx.msg(Msg::ErrSignatureInvalid, {"no signer"}));
+        ctx.fail(ExitCode::SignatureInvalid, ctx.msg(Msg::ErrSignatureInvalid, {ctx.msg(Msg::ErrNoSigner)}));
     std::vector<std::string> chain;
     for (int i = 0; i < sk_X509_num(signers); ++i)
         chain = verify_chain(ctx, trust, sk_X509_value(signers, i), untrusted.get());
@@ -206,7 +206,7 @@ int run_verify(Context& ctx, const VerifyOptions& o)
     if (!signature) ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.signature, signature.error().context}));
     std::error_code ec;
     if (!std::filesystem::is_regular_file(o.file, ec))
-        ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.file, ec ? ec.message() : "not a regular file"}));
+        ctx.fail(ExitCode::Io, ctx.msg(Msg::ErrReadFile, {o.file, ec ? ec.message() : ctx.msg(Msg::ErrNotRegularFile)}));
 
     CmsPtr cms;
     if (o.format != "raw") {
@@ -224,19 +224,19 @@ int run_verify(Context& ctx, const VerifyOptions& o)
 void add_verify_command(CLI::App& app, Context& ctx, CommandTable& table)
 {
     auto o = std::make_shared<VerifyOptions>();
-    auto* sub = app.add_subcommand("verify", "Verify a CMS or raw signature over a file and the signer's chain");
-    sub->add_option("file", o->file, "The signed file")->required();
-    sub->add_option("-s,--signature", o->signature, "Signature file (CMS DER/PEM, or raw)")->required();
-    sub->add_option("--format", o->format, "auto (default: CMS if it parses), cms or raw")
+    auto* sub = app.add_subcommand("verify", ctx.msg(Msg::HelpVerify));
+    sub->add_option("file", o->file, ctx.msg(Msg::HelpVerifyFile))->required();
+    sub->add_option("-s,--signature", o->signature, ctx.msg(Msg::HelpVerifySignature))->required();
+    sub->add_option("--format", o->format, ctx.msg(Msg::HelpVerifyFormat))
         ->check(CLI::IsMember({"auto", "cms", "raw"}));
-    sub->add_option("--cert", o->cert, "Signer certificate (needed for raw; optional for CMS)");
-    sub->add_option("--chain", o->chain, "Intermediate certificates (untrusted helpers)");
-    sub->add_option("--ca", o->trust.ca_files, "Extra trust anchor file(s) (PEM or DER)");
+    sub->add_option("--cert", o->cert, ctx.msg(Msg::HelpVerifyCert));
+    sub->add_option("--chain", o->chain, ctx.msg(Msg::HelpVerifyChain));
+    sub->add_option("--ca", o->trust.ca_files, ctx.msg(Msg::HelpVerifyCa));
     sub->add_flag("--no-default-anchors", o->trust.no_default_anchors,
-                  "Ignore [trust] anchors and the shipped J-LIS roots; use only --ca");
+                  ctx.msg(Msg::HelpVerifyNoDefault));
     sub->add_flag("--accept-test-hierarchy", o->trust.accept_test_hierarchy,
-                  "Trust anchors of the O=JPKI-TEST hierarchy (test cards only)");
-    sub->add_option("--hash", o->hash, "Hash of a raw signature: sha256 (default), sha384, sha512")
+                  ctx.msg(Msg::HelpVerifyTest));
+    sub->add_option("--hash", o->hash, ctx.msg(Msg::HelpVerifyHash))
         ->check(CLI::IsMember({"sha256", "sha384", "sha512"}));
     table.add(sub, [&ctx, o] { return run_verify(ctx, *o); });
 }

@@ -2,9 +2,15 @@
 
 #include <cstdio>
 
+#include "mynacard/apdu/trace.hpp"
 #include "terminal.hpp"
 
 namespace mynacard::cli {
+
+void trace_to_stderr()
+{
+    apdu::trace::set_sink([](const std::string& line) { std::fprintf(stderr, "trace: %s\n", line.c_str()); });
+}
 
 const Config& Context::config()
 {

@@ -54,6 +54,9 @@ private:
     std::optional<Error> m_cause;
 };
 
+/// --trace: APDU trace lines on stderr (the library redacts VERIFY / CHANGE REFERENCE DATA data).
+void trace_to_stderr();
+
 class Context {
 public:
     GlobalOptions options;

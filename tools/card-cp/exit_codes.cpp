@@ -69,34 +69,54 @@ namespace {
 struct ExitCodeInfo {
     ExitCode code;
     const char* name;
-    const char* description;
+    const char* description;     ///< English
+    const char* description_ja;  ///< Japanese
 };
 
 constexpr std::array kExitCodes{
-    ExitCodeInfo{ExitCode::Ok, "ok", "success"},
-    ExitCodeInfo{ExitCode::Failure, "failure", "other error (card protocol, crypto, internal)"},
-    ExitCodeInfo{ExitCode::SignatureInvalid, "signature-invalid", "verify: signature does not match"},
-    ExitCodeInfo{ExitCode::NotTrusted, "not-trusted", "verify: certificate not trusted"},
-    ExitCodeInfo{ExitCode::NoReader, "no-reader", "no reader / pcscd not running"},
-    ExitCodeInfo{ExitCode::NoCard, "no-card", "no card in the reader"},
+    ExitCodeInfo{ExitCode::Ok, "ok", "success",
+                 "成功"},
+    ExitCodeInfo{ExitCode::Failure, "failure", "other error (card protocol, crypto, internal)",
+                 "その他のエラー（カードのプロトコル、暗号処理、内部エラー）"},
+    ExitCodeInfo{ExitCode::SignatureInvalid, "signature-invalid", "verify: signature does not match",
+                 "verify: 署名が一致しません"},
+    ExitCodeInfo{ExitCode::NotTrusted, "not-trusted", "verify: certificate not trusted",
+                 "verify: 証明書を信頼できません"},
+    ExitCodeInfo{ExitCode::NoReader, "no-reader", "no reader / pcscd not running",
+                 "カードリーダーがない / pcscd が動いていません"},
+    ExitCodeInfo{ExitCode::NoCard, "no-card", "no card in the reader",
+                 "カードリーダーにカードがありません"},
     ExitCodeInfo{ExitCode::CardNotSupported, "card-not-supported",
-                 "not a My Number card, or key not issued"},
+                 "not a My Number card, or key not issued",
+                 "マイナンバーカードではない、または鍵が発行されていません"},
     ExitCodeInfo{ExitCode::CardCommunication, "card-communication",
-                 "card removed, reset or not answering"},
-    ExitCodeInfo{ExitCode::PinIncorrect, "pin-incorrect", "PIN incorrect (tries remain)"},
-    ExitCodeInfo{ExitCode::PinLocked, "pin-locked", "PIN locked"},
+                 "card removed, reset or not answering",
+                 "カードが抜かれた、リセットされた、または応答しません"},
+    ExitCodeInfo{ExitCode::PinIncorrect, "pin-incorrect", "PIN incorrect (tries remain)",
+                 "暗証番号が違います（残り回数あり）"},
+    ExitCodeInfo{ExitCode::PinLocked, "pin-locked", "PIN locked",
+                 "暗証番号がロックされています"},
     ExitCodeInfo{ExitCode::FinalTryRefused, "final-try-refused",
-                 "last try not confirmed (--allow-final-try)"},
-    ExitCodeInfo{ExitCode::PinFormat, "pin-format", "malformed PIN, nothing sent"},
-    ExitCodeInfo{ExitCode::CertExpired, "certificate-expired", "certificate expired / not yet valid"},
+                 "last try not confirmed (--allow-final-try)",
+                 "最後の 1 回が確認されませんでした（--allow-final-try）"},
+    ExitCodeInfo{ExitCode::PinFormat, "pin-format", "malformed PIN, nothing sent",
+                 "暗証番号の形式が不正です（何も送信していません）"},
+    ExitCodeInfo{ExitCode::CertExpired, "certificate-expired", "certificate expired / not yet valid",
+                 "証明書の有効期限切れ / 有効期間の開始前"},
     ExitCodeInfo{ExitCode::CertRevoked, "certificate-revoked",
-                 "certificate revoked, on hold or suspended"},
+                 "certificate revoked, on hold or suspended",
+                 "証明書の失効・保留・一時停止"},
     ExitCodeInfo{ExitCode::CertStatusUnknown, "certificate-status-unknown",
-                 "revocation status unknown (fail-closed)"},
-    ExitCodeInfo{ExitCode::Usage, "usage", "command-line usage error"},
-    ExitCodeInfo{ExitCode::DataError, "data-error", "malformed input data"},
-    ExitCodeInfo{ExitCode::Io, "io", "file I/O error"},
-    ExitCodeInfo{ExitCode::Config, "config", "invalid configuration file"},
+                 "revocation status unknown (fail-closed)",
+                 "失効状態が不明です（fail-closed）"},
+    ExitCodeInfo{ExitCode::Usage, "usage", "command-line usage error, or no PIN source in non-interactive use",
+                 "コマンドラインの誤り、または非対話で暗証番号の入力元がありません"},
+    ExitCodeInfo{ExitCode::DataError, "data-error", "malformed input data",
+                 "入力データが不正です"},
+    ExitCodeInfo{ExitCode::Io, "io", "file I/O error",
+                 "ファイルの入出力エラー"},
+    ExitCodeInfo{ExitCode::Config, "config", "invalid configuration file",
+                 "設定ファイルが不正です"},
 };
 
 }  // namespace
@@ -108,13 +128,15 @@ const char* exit_code_name(ExitCode code) noexcept
     return "failure";
 }
 
-std::string exit_code_table()
+std::string exit_code_table(const Messages& msg)
 {
-    std::string table = "Exit codes:\n";
+    std::string table = msg(Msg::HelpExitCodes) + "\n";
     for (const auto& info : kExitCodes) {
-        char line[128];
-        std::snprintf(line, sizeof line, "  %3d  %s\n", to_int(info.code), info.description);
-        table += line;
+        char number[16];
+        std::snprintf(number, sizeof number, "  %3d  ", to_int(info.code));
+        table += number;
+        table += msg.lang() == Lang::Ja ? info.description_ja : info.description;
+        table += '\n';
     }
     return table;
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "messages.hpp"
 #include "mynacard/error.hpp"
 
 namespace mynacard::cli {
@@ -36,8 +37,8 @@ ExitCode exit_code_for(Errc code) noexcept;
 /// Stable short name used in --json error objects, e.g. "pin-incorrect".
 const char* exit_code_name(ExitCode code) noexcept;
 
-/// The table printed at the end of --help.
-std::string exit_code_table();
+/// The table printed at the end of --help, in the language of `msg`.
+std::string exit_code_table(const Messages& msg);
 
 inline int to_int(ExitCode code) noexcept { return static_cast<int>(code); }
 

@@ -78,7 +78,8 @@ std::string decision_line(const Context& ctx, const revocation::KeyDecision& d)
     if (d.status.crl_reason >= 0) text += ", " + revocation::crl_reason_name(d.status.crl_reason);
     text += " [" + d.status.source + "]";
     if (!d.status.detail.empty()) text += " " + d.status.detail;
-    text += d.allowed ? (d.warning ? " -> allowed with warning" : " -> allowed") : " -> REFUSED";
+    text += " -> " + ctx.msg(d.allowed ? (d.warning ? Msg::DecisionAllowedWarning : Msg::DecisionAllowed)
+                                       : Msg::DecisionRefused);
     return ctx.msg(Msg::LblRevocation, {text});
 }
 

@@ -3,47 +3,62 @@
 // (and a JSON error object with --json) plus the exit code of its cause (exit_codes.hpp).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "context.hpp"
-#include "mynacard/apdu/trace.hpp"
 #include "mynacard/version.hpp"
 #include "pin_entry.hpp"
+#include "prescan.hpp"
 
 namespace mynacard::cli {
 namespace {
 
-std::string footer()
+std::string footer(const Messages& msg)
 {
-    return exit_code_table() +
-           "\nPIN input: prompted on the terminal without echo. For scripts: --pin-fd N, --pin-file "
-           "FILE or $" +
-           std::string(kPinEnv) + " (new value: --new-pin-fd, --new-pin-file, $" + kNewPinEnv +
-           "). PINs are never accepted as command-line values.\n"
-           "Tries left are shown before every PIN entry; the last try needs a typed \"yes\" or "
-           "--allow-final-try.\n"
-           "Language: --lang, else LC_ALL / LC_MESSAGES / LANG (ja* = Japanese).\n"
-           "See card-cp(1) for the JSON output schema.";
+    return exit_code_table(msg) + "\n" + msg(Msg::HelpFooter, {kPinEnv, kNewPinEnv});
 }
 
-void add_global_options(CLI::App& app, GlobalOptions& o)
+/// CLI11's own words in the help text ("Usage", "OPTIONS", group titles, ...) from the
+/// catalogue. Labels live in the formatter every subcommand shares; groups are per option and
+/// per subcommand, so the whole tree is walked once it is built.
+void localise_labels(CLI::App& app, const Messages& msg)
 {
-    app.add_flag("--json", o.json, "Machine-readable output on stdout (schema in card-cp(1))");
-    app.add_option("--lang", o.lang, "Message language: en or ja (default from LANG/LC_MESSAGES)")
-        ->check(CLI::IsMember({"en", "ja"}));
-    app.add_option("--reader", o.reader, "Reader name or unique part of it (default: first My Number card)");
-    app.add_flag("--trace", o.trace, "APDU trace on stderr (PINs redacted)");
-    app.add_option("--config", o.config_path, "Configuration file (default: $MYNACARD_CONFIG, ~/.config/mynacard/mynacard.conf, /etc/mynacard/mynacard.conf)");
-    app.add_option("--pin-fd", o.pin_fd, "Read the PIN/password from this file descriptor (one line)")
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--pin-file", o.pin_file, "Read the PIN/password from the first line of this file");
-    app.add_option("--new-pin-fd", o.new_pin_fd, "pin change: read the new value from this descriptor")
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--new-pin-file", o.new_pin_file, "pin change: read the new value from this file");
-    app.add_flag("--allow-final-try", o.allow_final_try,
-                 "Allow spending the last PIN try without an interactive confirmation");
+    auto formatter = app.get_formatter();
+    formatter->label("Usage", msg(Msg::HelpLabelUsage));
+    formatter->label("OPTIONS", msg(Msg::HelpLabelOptions));
+    formatter->label("SUBCOMMAND", msg(Msg::HelpLabelSubcommand));
+    formatter->label("SUBCOMMANDS", msg(Msg::HelpLabelSubcommand));
+    formatter->label("REQUIRED", msg(Msg::HelpLabelRequired));
+    formatter->label("Positionals", msg(Msg::HelpLabelPositionals));
+}
+
+void localise_groups(CLI::App& app, const Messages& msg)
+{
+    for (CLI::Option* option : app.get_options())
+        if (option->get_group() == "Options") option->group(msg(Msg::HelpGroupOptions));
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        if (sub->get_group() == "Subcommands") sub->group(msg(Msg::HelpGroupSubcommands));
+        localise_groups(*sub, msg);
+    }
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& o, const Messages& msg)
+{
+    app.add_flag("--json", o.json, msg(Msg::HelpJson));
+    app.add_option("--lang", o.lang, msg(Msg::HelpLang))->check(CLI::IsMember({"en", "ja"}));
+    app.add_option("--reader", o.reader, msg(Msg::HelpReader));
+    app.add_flag("--trace", o.trace, msg(Msg::HelpTrace));
+    app.add_option("--config", o.config_path, msg(Msg::HelpConfig));
+    app.add_option("--pin-fd", o.pin_fd, msg(Msg::HelpPinFd))->check(CLI::NonNegativeNumber);
+    app.add_option("--pin-file", o.pin_file, msg(Msg::HelpPinFile));
+    app.add_option("--new-pin-fd", o.new_pin_fd, msg(Msg::HelpNewPinFd))->check(CLI::NonNegativeNumber);
+    app.add_option("--new-pin-file", o.new_pin_file, msg(Msg::HelpNewPinFile));
+    app.add_flag("--allow-final-try", o.allow_final_try, msg(Msg::HelpAllowFinalTry));
 }
 
 void print_failure(const Context& ctx, const CliFailure& failure)
@@ -64,15 +79,31 @@ void print_failure(const Context& ctx, const CliFailure& failure)
     ctx.emit_json("error", {{"error", error}});
 }
 
+/// A command-line error: CLI11's explanation (English only: CLI11 has no catalogue) inside a
+/// translated sentence, a pointer to --help, and the JSON error object when --json was asked.
+int usage_failure(const Context& ctx, const CLI::ParseError& e)
+{
+    const CliFailure failure(ExitCode::Usage, ctx.msg(Msg::ErrUsage, {e.what()}), {ctx.msg(Msg::HintSeeHelp)});
+    print_failure(ctx, failure);
+    return to_int(ExitCode::Usage);
+}
+
 int run(int argc, char** argv)
 {
     Context ctx;
-    CLI::App app{"card-cp: use a Japanese My Number card (JPKI) from the command line", "card-cp"};
-    app.set_version_flag("--version", std::string("card-cp ") + mynacard::version());
+    // The language decides the help text, which CLI11 needs before it parses: read --lang first.
+    const PreScan early = prescan(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
+    ctx.msg = Messages(Messages::choose(early.lang));
+    ctx.options.json = early.json;  // for a usage error; the parse sets it properly
+
+    CLI::App app{ctx.msg(Msg::HelpApp), "card-cp"};
+    localise_labels(app, ctx.msg);
+    app.set_help_flag("-h,--help", ctx.msg(Msg::HelpHelp));  // subcommands copy it when created
+    app.set_version_flag("--version", std::string("card-cp ") + mynacard::version(), ctx.msg(Msg::HelpVersion));
     app.require_subcommand(1);
     app.fallthrough();  // global options are accepted after the subcommand too
-    app.footer(footer());
-    add_global_options(app, ctx.options);
+    app.footer(footer(ctx.msg));
+    add_global_options(app, ctx.options, ctx.msg);
 
     CommandTable table;
     add_readers_command(app, ctx, table);
@@ -83,18 +114,17 @@ int run(int argc, char** argv)
     add_pin_commands(app, ctx, table);
     add_kenhojo_commands(app, ctx, table);
     add_revocation_commands(app, ctx, table);
+    localise_groups(app, ctx.msg);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {  // --help, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
-        return to_int(ExitCode::Usage);
+        return usage_failure(ctx, e);
     }
     ctx.msg = Messages(Messages::choose(ctx.options.lang));
-    if (ctx.options.trace)
-        apdu::trace::set_sink([](const std::string& line) { std::fprintf(stderr, "trace: %s\n", line.c_str()); });
+    if (ctx.options.trace) trace_to_stderr();
 
     const auto* command = table.chosen();
     if (command == nullptr) {

@@ -95,7 +95,7 @@ SecureBytes PinSource::read(jpki::PinKind kind, PinRole role, const std::string&
         if (!line)
             m_ctx.fail(ExitCode::Io, m_ctx.msg(Msg::ErrPinSourceRead,
                                                {"fd " + std::to_string(*spec.fd),
-                                                error.empty() ? "end of input" : error}));
+                                                error.empty() ? m_ctx.msg(Msg::ErrEndOfInput) : error}));
         return std::move(*line);
     }
     if (spec.file) {
@@ -109,7 +109,7 @@ SecureBytes PinSource::read(jpki::PinKind kind, PinRole role, const std::string&
         ::close(fd);
         if (!line)
             m_ctx.fail(ExitCode::Io, m_ctx.msg(Msg::ErrPinSourceRead,
-                                               {*spec.file, error.empty() ? "empty file" : error}));
+                                               {*spec.file, error.empty() ? m_ctx.msg(Msg::ErrEmptyFile) : error}));
         return std::move(*line);
     }
     if (char* value = std::getenv(spec.env)) {
