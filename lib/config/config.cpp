@@ -321,7 +321,12 @@ Result<Config> parse_config(std::string_view text, const std::string& origin)
     Config config;
     std::map<std::string, int> seen;  // "section.key" -> first line
     for (const IniEntry& e : doc.entries) {
-        const auto& keys = table.at(e.section);
+        // Not table.at(): inih also skips a second UTF-8 BOM, and isspace() blanks such as \v,
+        // before a [header] that the section notes of ini_document.cpp do not see, so an entry
+        // can name a section that was never checked above (and at() would throw).
+        const auto section = table.find(e.section);
+        if (section == table.end()) return invalid(origin, e.line, "unknown section [" + e.section + "]");
+        const auto& keys = section->second;
         const auto spec = keys.find(e.key);
         const std::string full = e.section + "." + e.key;
         if (spec == keys.end()) return invalid(origin, e.line, "unknown key " + e.key + " in [" + e.section + "]");
