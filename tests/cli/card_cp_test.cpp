@@ -666,6 +666,10 @@ TEST_CASE("no PIN in any output or trace")
     REQUIRE(s.exit_code == 0);
     REQUIRE(w.exit_code == 20);
     CHECK(a.err.find("redacted") != std::string::npos);  // the trace is on and redacts VERIFY
+    // Runs without --trace trace to a private file that the suite's audit reads as well.
+    const auto traced_before = mynacard::clitest::audited_trace_bytes();
+    REQUIRE(card_cp({"sign", f, "--key", "auth", "--pin-file", tmp.file("p")}).exit_code == 0);
+    CHECK(mynacard::clitest::audited_trace_bytes() > traced_before + 500);
     for (const Run* r : {&a, &s, &w}) {
         const std::string all = r->out + r->err;
         for (const char* secret : {"8642", "38 36 34 32", "38363432", "XYZ789", "xyz789", "58 59 5A 37 38 39",

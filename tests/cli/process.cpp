@@ -80,6 +80,29 @@ void write_all(int fd, const std::string& data)
 
 
 int g_audited = 0;
+std::size_t g_trace_bytes = 0;
+
+/// Every card-cp run also traces its APDUs to a private file (MYNACARD_TRACE) unless the test
+/// sets MYNACARD_TRACE itself, so the audit sees the trace of every run, not only --trace runs.
+std::string trace_file_for(std::map<std::string, std::string>& env)
+{
+    static int n = 0;
+    if (env.count("MYNACARD_TRACE") != 0) return {};
+    const std::string path = private_home().file("apdu-" + std::to_string(++n) + ".log");
+    env["MYNACARD_TRACE"] = path;
+    return path;
+}
+
+/// The trace a run wrote (then removed), "" when there is none.
+std::string take_trace(const std::string& path)
+{
+    if (path.empty()) return {};
+    std::string text = read_text(path);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    g_trace_bytes += text.size();
+    return text;
+}
 
 std::vector<std::string> lines_of(const std::string& text)
 {
@@ -178,6 +201,7 @@ std::vector<std::string> leaked_secrets(const std::string& output, const std::ve
 }
 
 int audited_runs() { return g_audited; }
+std::size_t audited_trace_bytes() { return g_trace_bytes; }
 
 void set_default_config(const std::string& path) { default_config_path() = path; }
 
@@ -265,9 +289,10 @@ Run card_cp(const std::vector<std::string>& args, const RunOptions& options)
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions with_env = options;
     with_env.env = card_cp_env(options.env);
+    const std::string trace_path = trace_file_for(with_env.env);
     const auto secrets = secrets_of(args, options);  // read before the run: files may change
     Run run = run_program(argv, with_env);
-    audit(joined(args), run.out + run.err, secrets);
+    audit(joined(args), run.out + run.err + take_trace(trace_path), secrets);
     return run;
 }
 
@@ -275,7 +300,8 @@ PtySession::PtySession(const std::vector<std::string>& args, const std::map<std:
 {
     std::vector<std::string> argv{CARD_CP_EXE};
     argv.insert(argv.end(), args.begin(), args.end());
-    const auto full_env = card_cp_env(env);
+    auto full_env = card_cp_env(env);
+    m_trace_path = trace_file_for(full_env);
     const pid_t pid = forkpty(&m_master, nullptr, nullptr, nullptr);
     if (pid < 0) throw std::runtime_error("forkpty");
     if (pid == 0) {
@@ -336,7 +362,7 @@ int PtySession::finish(std::chrono::milliseconds timeout)
     if (!m_eof) kill(m_pid, SIGTERM);
     waitpid(m_pid, &status, 0);
     m_pid = -1;
-    audit("pty session", m_transcript, m_secrets);
+    audit("pty session", m_transcript + take_trace(m_trace_path), m_secrets);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

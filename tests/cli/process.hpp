@@ -33,8 +33,8 @@ std::string empty_config();
 /// MYNACARD_CONFIG pointing at the default configuration and XDG_CACHE_HOME at a private
 /// directory unless `options.env` says otherwise.
 /// Every run is audited: the PINs it was given (the lines of --pin-file/--new-pin-file files
-/// and of the fd_data pipes, $MYNACARD_PIN, $MYNACARD_NEW_PIN) must not appear in its stdout
-/// or stderr (a Catch2 CHECK in the calling test; leaked_secrets() decides).
+/// and of the fd_data pipes, $MYNACARD_PIN, $MYNACARD_NEW_PIN) must not appear in its stdout,
+/// stderr or APDU trace (a Catch2 CHECK in the calling test; leaked_secrets() decides).
 Run card_cp(const std::vector<std::string>& args, const RunOptions& options = {});
 
 /// The secrets of `secrets` that `output` shows: as a word (not part of a longer run of
@@ -43,8 +43,10 @@ Run card_cp(const std::vector<std::string>& args, const RunOptions& options = {}
 /// the hex of its bytes with or without spaces.
 std::vector<std::string> leaked_secrets(const std::string& output, const std::vector<std::string>& secrets);
 
-/// How many card-cp runs and pty sessions were audited so far.
+/// How many card-cp runs and pty sessions were audited so far, and how many bytes of APDU
+/// trace (every run traces to a private MYNACARD_TRACE file unless the test sets its own).
 int audited_runs();
+std::size_t audited_trace_bytes();
 
 /// Any program, same capture (used for openssl).
 Run run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
@@ -74,6 +76,7 @@ private:
     bool m_eof = false;
     std::string m_transcript;
     std::vector<std::string> m_secrets;
+    std::string m_trace_path;
 };
 
 /// A fresh temporary directory, removed by the destructor.

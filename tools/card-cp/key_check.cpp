@@ -78,6 +78,10 @@ std::string decision_line(const Context& ctx, const revocation::KeyDecision& d)
     if (d.status.crl_reason >= 0) text += ", " + revocation::crl_reason_name(d.status.crl_reason);
     text += " [" + d.status.source + "]";
     if (!d.status.detail.empty()) text += " " + d.status.detail;
+    // The times of the answer (issue 6: "status shows the result with its source and times").
+    const auto when = [](std::time_t t) { return t != 0 ? iso_utc(t) : std::string("-"); };
+    text += " (" + ctx.msg(Msg::LblRevocationTimes, {when(d.status.checked_at), when(d.status.this_update),
+                                                       when(d.status.next_update)}) + ")";
     text += " -> " + ctx.msg(d.allowed ? (d.warning ? Msg::DecisionAllowedWarning : Msg::DecisionAllowed)
                                        : Msg::DecisionRefused);
     return ctx.msg(Msg::LblRevocation, {text});

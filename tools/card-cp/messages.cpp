@@ -185,6 +185,8 @@ constexpr std::array kRows{
     Row{Msg::LblNotIssued, "not issued", "発行されていません"},
     Row{Msg::LblUnreadable, "unreadable: {0}", "読み取れません: {0}"},
     Row{Msg::LblRevocation, "revocation: {0}", "失効確認: {0}"},
+    Row{Msg::LblRevocationTimes, "checked {0}, this update {1}, next update {2}",
+        "確認 {0}、発行 {1}、次回更新 {2}"},
     Row{Msg::PinStateOk, "ok", "正常"},
     Row{Msg::PinStateCountLow, "count low", "残り回数が減っています"},
     Row{Msg::PinStateFinalTry, "FINAL TRY", "最後の 1 回"},

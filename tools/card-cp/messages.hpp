@@ -98,6 +98,7 @@ enum class Msg {
     LblNotIssued,
     LblUnreadable,
     LblRevocation,
+    LblRevocationTimes,
     PinStateOk,
     PinStateCountLow,
     PinStateFinalTry,
