@@ -480,6 +480,8 @@ TEST_CASE("card-cp sign refuses naming the status and what to do (municipal offi
     CHECK(status.exit_code == 0);
     CHECK(has(status.out, "revoked"));
     CHECK(has(status.out, "auth.crl"));
+    CHECK(has(status.out, "checked 2"));
+    CHECK(has(status.out, "next update 2"));
 }
 
 TEST_CASE("house move through the module and card-cp: the signing certificate is revoked, the auth key still works")

@@ -410,6 +410,8 @@ constexpr std::array kRows{
     Row{Msg::HelpReason, "hold, revoked, lost, suspended (default), other",
         "hold、revoked、lost、suspended（既定）、other"},
     Row{Msg::HelpNote, "Free text (no personal data)", "自由記述（個人情報は書かないでください）"},
+    Row{Msg::ErrUnknownCommand, "Unknown command \"{0}\". Commands: {1}",
+        "\"{0}\" というコマンドはありません。コマンド: {1}"},
 };
 
 static_assert(kRows.size() == static_cast<std::size_t>(Msg::Count_),

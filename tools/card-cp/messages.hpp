@@ -225,6 +225,7 @@ enum class Msg {
     HelpListFile,
     HelpReason,
     HelpNote,
+    ErrUnknownCommand,
     Count_  ///< keep last
 };
 
