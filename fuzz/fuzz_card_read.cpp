@@ -5,48 +5,20 @@
 // 61xx / 6Cxx handling in apdu::transceive, the card probe (label, EF 0006), the certificate
 // presence flags (EF 0008), the Common AP serial record (§1.14) and the PIN counter query.
 //
-// Input: operation (1) | flags (1) | answers. Each answer is a length byte (0xFF: a 2-byte
-// big-endian length follows) and that many response bytes (data + SW1 SW2). When the answers
-// run out the card is "removed" (Errc::CardRemoved).
+// Input: operation (1) | flags (1) | card answers (support/fuzz_card.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "../lib/jpki/card_io.hpp"
 #include "../lib/jpki/card_probe.hpp"
-#include "fuzz_input.hpp"
+#include "fuzz_card.hpp"
 #include "mynacard/apdu/transaction.hpp"
 #include "mynacard/jpki/certificate.hpp"
 
 namespace {
 
 using namespace mynacard;
-
-class FuzzCard final : public apdu::Transport {
-public:
-    FuzzCard(fuzz::ByteReader& answers, bool extended) : m_answers(answers), m_extended(extended) {}
-
-    Result<void> begin_transaction() override { return {}; }
-    void end_transaction(apdu::Disposition) noexcept override {}
-    Result<Bytes> transmit(ByteView command) override
-    {
-        if (command.size() < 4) __builtin_trap();  // the encoder never sends less than a header
-        if (m_answers.empty()) return Unexpected{Errc::CardRemoved, "fuzz: out of answers"};
-        std::size_t n = m_answers.u8();
-        if (n == 0xFF) n = m_answers.u16();
-        const ByteView answer = m_answers.take(n);
-        return Bytes(answer.begin(), answer.end());
-    }
-    Result<void> reset(apdu::Disposition) override { return {}; }
-    std::uint64_t reset_epoch() const noexcept override { return 0; }
-    Bytes atr() const override { return {}; }
-    bool extended_length() const noexcept override { return m_extended; }
-    std::string name() const override { return "fuzz card"; }
-
-private:
-    fuzz::ByteReader& m_answers;
-    bool m_extended;
-};
 
 /// A successfully read object is exactly as long as its own header says.
 void check_object(const Result<Bytes>& object, const jpki::detail::ObjectLength& length)
@@ -72,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)trim_label(ByteView(data, size));
     if (auto serial = parse_common_record(ByteView(data, size)); serial && serial->size() != 15) __builtin_trap();
 
-    FuzzCard card(in, (flags & 1) != 0);
+    fuzz::FuzzCard card(in, (flags & 1) != 0);
     auto tx = apdu::Transaction::begin(card);
     if (!tx) return 0;
     bool try_extended = (flags & 2) != 0;
