@@ -29,6 +29,19 @@ CK_RV write_protected(Module& m, CK_SESSION_HANDLE h, std::optional<CK_OBJECT_HA
     return CKR_TOKEN_WRITE_PROTECTED;
 }
 
+/// CKA_SIGN of a private key is false while the suspension checks refuse it
+/// (pin-and-suspension.md §3.8). C_SignInit records each decision; here a refusal that is
+/// already known without any I/O (an expired certificate, a cached revocation) shows before
+/// the first C_SignInit too. Nothing is read from the card or the network.
+void show_known_refusal(Module& m, Card& card, Object& o)
+{
+    if (!m.gate || o.object_class != CKO_PRIVATE_KEY || !o.key) return;
+    const auto cert = card.certificates.find(jpki::cert_for(*o.key));
+    if (cert == card.certificates.end()) return;
+    if (!m.gate->known_bad(*o.key, cert->second, card.session.info().identity.serial).allowed)
+        o.set_flag(CKA_SIGN, false);
+}
+
 }  // namespace
 
 /// C_FindObjectsInit (§5.7). Any template, including an empty one, is accepted.
@@ -93,6 +106,7 @@ CK_RV get_attribute_value(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE objec
     sync_login(*l.card);
     ObjectPtr o = visible_object(m, *l.session, *l.card, object);
     if (!o) return CKR_OBJECT_HANDLE_INVALID;
+    show_known_refusal(m, *l.card, *o);
     return get_attribute_values(*o, std::span<CK_ATTRIBUTE>(tmpl, count));
 }
 

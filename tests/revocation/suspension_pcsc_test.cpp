@@ -296,6 +296,7 @@ void arrange(Installation& install, CertStatus status)
 
 struct ModuleResult {
     CK_RV sign_init = CKR_GENERAL_ERROR;
+    bool cka_sign_before = false;  ///< CKA_SIGN after login, before any C_SignInit
     bool cka_sign = false;
     unsigned long device_error = 0;
     bool signature_verified = false;
@@ -311,6 +312,7 @@ ModuleResult through_module(VpcdCard& card, Key key)
     const CK_SESSION_HANDLE h = p11test::open_session(p11test::slot_for(card.reader(), sign));
     REQUIRE_RV(p11test::login(h, sign ? kSignPin : kAuthPin), CKR_OK);
     const CK_OBJECT_HANDLE priv = p11test::find_one(h, CKO_PRIVATE_KEY, sign ? "JPKI Sign" : "JPKI Auth");
+    r.cka_sign_before = p11test::bool_attribute(h, priv, CKA_SIGN);
     CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
     r.sign_init = fl()->C_SignInit(h, &mech, priv);
     r.device_error = p11test::session_info(h).ulDeviceError;
@@ -414,6 +416,9 @@ TEST_CASE("policy matrix through the module and card-cp: every status x policy x
             const ModuleResult m = through_module(card, cell.key);
             CHECK(p11test::rv_name(m.sign_init) == p11test::rv_name(cell.sign_init));
             CHECK(m.cka_sign == cell.cka_sign);
+            // Before the first C_SignInit only what is known without I/O can show: the validity.
+            const bool validity_bad = status == CertStatus::Expired || status == CertStatus::NotYetValid;
+            CHECK(m.cka_sign_before == !validity_bad);
             CHECK(m.device_error == cell.device_error);
             if (cell.sign_init == CKR_OK) {
                 CHECK(m.signature_verified);
