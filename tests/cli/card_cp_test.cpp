@@ -856,6 +856,16 @@ TEST_CASE("help and usage errors in English and Japanese (--lang, LC_MESSAGES, L
     CHECK(has(bad.err, "コマンドラインの誤り"));
     CHECK(has(bad.err, "card-cp --help"));
     CHECK(card_cp({"status", "--lang", "fr"}).exit_code == 64);
+    // A mistyped command is named, with the choices at that level.
+    const Run typo = card_cp({"--reader", "Virtual PCD", "stauts"});
+    CHECK(typo.exit_code == 64);
+    CHECK(has(typo.err, "Unknown command \"stauts\". Commands: readers, status, cert"));
+    const Run sub_typo = card_cp({"cert", "shwo", "auth", "--lang", "ja"});
+    CHECK(sub_typo.exit_code == 64);
+    CHECK(has(sub_typo.err, "\"shwo\" というコマンドはありません。コマンド: list, show, export"));
+    CHECK(has(card_cp({"pin"}).err, "A command is needed here: status, change"));
+    CHECK(has(card_cp({"--json", "--reader", "x"}).err, "A command is needed here: readers, status"));
+    CHECK(has(card_cp({"sign"}).err, "file is required"));  // a leaf command: CLI11's own reason
     const Run missing = card_cp({"--json", "sign"});
     CHECK(missing.exit_code == 64);
     json doc = parse(missing);

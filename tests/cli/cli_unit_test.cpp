@@ -91,4 +91,9 @@ TEST_CASE("language and JSON flags are found before CLI11 parses (help text lang
     CHECK_FALSE(prescan(Args{"sign", "--", "--json"}).json);
     // "--lang --json": the word after --lang is its value here; CLI11 rejects the line anyway.
     CHECK_FALSE(prescan(Args{"--lang", "--json"}).json);
+    // The command path, without options and the values of global options.
+    CHECK(prescan(Args{"--reader", "Virtual PCD", "--pin-fd", "3", "cert", "--json", "show", "sign"}).words ==
+          Args{"cert", "show", "sign"});
+    CHECK(prescan(Args{"--lang=ja", "--config", "c.conf", "stauts"}).words == Args{"stauts"});
+    CHECK(prescan(Args{"sign", "--", "-file"}).words == Args{"sign"});
 }

@@ -81,9 +81,34 @@ void print_failure(const Context& ctx, const CliFailure& failure)
 
 /// A command-line error: CLI11's explanation (English only: CLI11 has no catalogue) inside a
 /// translated sentence, a pointer to --help, and the JSON error object when --json was asked.
-int usage_failure(const Context& ctx, const CLI::ParseError& e)
+int usage_failure(const Context& ctx, const CLI::ParseError& e, CLI::App& app, const PreScan& early)
 {
-    const CliFailure failure(ExitCode::Usage, ctx.msg(Msg::ErrUsage, {e.what()}), {ctx.msg(Msg::HintSeeHelp)});
+    std::string reason = e.what();
+    // CLI11 says "A subcommand is required" both for a mistyped command and for a missing one:
+    // follow the command words to say which, with the choices at that level.
+    auto names_of = [](const std::vector<CLI::App*>& subs) {
+        std::string names;
+        for (CLI::App* sub : subs) names += (names.empty() ? "" : ", ") + sub->get_name();
+        return names;
+    };
+    CLI::App* level = &app;
+    bool explained = false;
+    for (const auto& word : early.words) {
+        const auto subs = level->get_subcommands([](CLI::App*) { return true; });
+        if (subs.empty()) break;  // a leaf command: the rest are its arguments
+        CLI::App* next = nullptr;
+        for (CLI::App* sub : subs)
+            if (sub->get_name() == word) next = sub;
+        if (next == nullptr) {
+            reason = ctx.msg(Msg::ErrUnknownCommand, {word, names_of(subs)});
+            explained = true;
+            break;
+        }
+        level = next;
+    }
+    if (const auto subs = level->get_subcommands([](CLI::App*) { return true; }); !explained && !subs.empty())
+        reason = ctx.msg(Msg::ErrMissingCommand, {names_of(subs)});
+    const CliFailure failure(ExitCode::Usage, ctx.msg(Msg::ErrUsage, {reason}), {ctx.msg(Msg::HintSeeHelp)});
     print_failure(ctx, failure);
     return to_int(ExitCode::Usage);
 }
@@ -121,7 +146,7 @@ int run(int argc, char** argv)
     } catch (const CLI::Success& e) {  // --help, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return usage_failure(ctx, e);
+        return usage_failure(ctx, e, app, early);
     }
     ctx.msg = Messages(Messages::choose(ctx.options.lang));
     if (ctx.options.trace) trace_to_stderr();

@@ -412,6 +412,7 @@ constexpr std::array kRows{
     Row{Msg::HelpNote, "Free text (no personal data)", "自由記述（個人情報は書かないでください）"},
     Row{Msg::ErrUnknownCommand, "Unknown command \"{0}\". Commands: {1}",
         "\"{0}\" というコマンドはありません。コマンド: {1}"},
+    Row{Msg::ErrMissingCommand, "A command is needed here: {0}", "コマンドを指定してください: {0}"},
 };
 
 static_assert(kRows.size() == static_cast<std::size_t>(Msg::Count_),

@@ -226,6 +226,7 @@ enum class Msg {
     HelpReason,
     HelpNote,
     ErrUnknownCommand,
+    ErrMissingCommand,
     Count_  ///< keep last
 };
 
