@@ -292,3 +292,18 @@ TEST_CASE("OCSP: url = aia uses the certificate's AIA - offline disables OCSP - 
     CHECK(none.status == CertStatus::Unknown);
     CHECK(none.detail == "no revocation source");
 }
+
+TEST_CASE("https endpoints are not supported: reported as such, the source counts as Unknown, no crash")
+{
+    OcspLab lab;
+    lab.config.ocsp.url = "https://127.0.0.1:" + std::to_string(HttpServer::unused_port()) + "/";
+    auto ocsp = lab.checker()->status(lab.good.x509(), "");
+    CHECK(ocsp.status == CertStatus::Unknown);
+    CHECK(ocsp.detail.find("https is not supported") != std::string::npos);
+
+    lab.config.ocsp.url.clear();
+    lab.config.crl.urls = {"https://127.0.0.1:" + std::to_string(HttpServer::unused_port()) + "/ca.crl"};
+    auto crl = lab.checker()->status(lab.good.x509(), "");
+    CHECK(crl.status == CertStatus::Unknown);
+    CHECK(crl.detail.find("https is not supported") != std::string::npos);
+}

@@ -613,3 +613,21 @@ TEST_CASE("[pin] skip_login_if_revoked: C_Login refuses before any VERIFY once t
         CHECK_RV(p11test::login(h, kSignPin), CKR_OK);
     }
 }
+
+TEST_CASE("[pin] skip_login_if_revoked: an expired auth certificate refuses the first C_Login without VERIFY")
+{
+    Installation install(pki_for(CertStatus::Expired));
+    VpcdCard card(CardOptions{}, pki_for(CertStatus::Expired));
+    install.configure("fail-closed");
+    p11test::Init init;
+    const CK_SESSION_HANDLE h = p11test::open_session(p11test::slot_for(card.reader(), false));
+    // What applications do first: look at the public objects (the module reads the auth
+    // certificate, EF 000A, no PIN). C_Login itself reads nothing.
+    p11test::find_one(h, CKO_CERTIFICATE, "JPKI Auth");
+    const auto verifies = card.card().stats().verify_with_data;
+    CHECK_RV(p11test::login(h, kAuthPin), CKR_FUNCTION_FAILED);
+    CHECK(p11test::session_info(h).ulDeviceError == dev::kLoginRefusedRevoked);
+    CHECK(card.card().stats().verify_with_data == verifies);
+    CHECK(card.card().tries_left(0x18) == 3);
+    CHECK(has(read_file(install.log_path()), "login refused before VERIFY: status=expired"));
+}
