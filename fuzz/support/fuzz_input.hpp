@@ -96,22 +96,35 @@ private:
     int m_fd;
 };
 
-/// A private directory, in /dev/shm when there is one (state files are written per input),
-/// removed when the process exits normally.
+/// A private directory, in /dev/shm when there is one (state files are written per input):
+/// <base>/mynacard-fuzz.<pid>, removed at a normal exit. libFuzzer ends some runs with _Exit,
+/// which skips that, so directories left by processes that no longer exist are removed first.
 inline const std::filesystem::path& scratch_dir()
 {
-    static const std::filesystem::path dir = [] {
+    namespace fs = std::filesystem;
+    static char path_at_exit[4096];  // plain storage: still valid when atexit handlers run
+    static const fs::path dir = [] {
         std::error_code ec;
-        std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
-                                         ? std::filesystem::path("/dev/shm")
-                                         : std::filesystem::temp_directory_path();
-        std::string tmpl = (base / "mynacard-fuzz.XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+        const fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+        const std::string prefix = "mynacard-fuzz.";
+        for (const auto& entry : fs::directory_iterator(base, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind(prefix, 0) != 0) continue;
+            const std::string pid = name.substr(prefix.size());
+            if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+            std::error_code ignored;
+            if (!fs::exists("/proc/" + pid, ignored)) fs::remove_all(entry.path(), ignored);
+        }
+        const fs::path mine = base / (prefix + std::to_string(::getpid()));
+        fs::remove_all(mine, ec);
+        if (!fs::create_directory(mine, ec) || mine.string().size() >= sizeof path_at_exit) std::abort();
+        fs::permissions(mine, fs::perms::owner_all, ec);
+        mine.string().copy(path_at_exit, sizeof path_at_exit - 1);
         std::atexit([] {
             std::error_code ignored;
-            std::filesystem::remove_all(scratch_dir(), ignored);
+            std::filesystem::remove_all(path_at_exit, ignored);
         });
-        return std::filesystem::path(tmpl);
+        return mine;
     }();
     return dir;
 }
