@@ -12,6 +12,12 @@ namespace mynacard::p11 {
 /// Re-reads the reader list from pcscd; with `events`, queues slot events for what changed.
 /// Cards that left (or were swapped) are dropped with their sessions.
 void refresh_readers(Module& m, bool events);
+/// pcscd stopped or restarted: every reader and card is dropped (their sessions closed), the
+/// PC/SC context released; the next refresh establishes a new one.
+void lose_service(Module& m, bool events);
+/// After a PC/SC failure with `code`: whether it was because pcscd went away (our context no
+/// longer answers), in which case lose_service() has been done.
+bool service_lost(Module& m, Errc code);
 /// Applies a reader list obtained elsewhere (C_WaitForSlotEvent).
 void apply_reader_list(Module& m, const std::vector<apdu::ReaderInfo>& list, bool events);
 /// The reader of `slot` if it is a slot the module has listed and pcscd still lists.

@@ -90,6 +90,9 @@ CK_RV card_failure(Module& m, std::size_t reader, Session* session, const Error&
 {
     log_line(LogLevel::Info, "card: " + error.message());
     if (session != nullptr) session->device_error = device_error_for(error);
+    // A pcscd restart invalidates the card handle like a pulled card (and the card is powered
+    // anew): same answer, and every reader is re-read on the next slot call.
+    if (service_lost(m, error.code)) return CKR_DEVICE_REMOVED;
     if (means_removal(error.code)) {
         // §5.1 / §11.1: this call answers CKR_DEVICE_REMOVED; the sessions are gone, later calls
         // see CKR_SESSION_HANDLE_INVALID and the slot CKR_TOKEN_NOT_PRESENT until reinsertion.

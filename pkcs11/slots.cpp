@@ -2,6 +2,11 @@
 // C_WaitForSlotEvent). Two slots per reader: index*2 = auth token, index*2+1 = sign token
 // (architecture-guide.md §3.4: one PKCS#11 token has one user PIN). A reader keeps its index for
 // the module's life, so slot IDs stay stable across calls while readers come and go.
+// Readers come and go with pcscd too: a socket-activated pcscd is stopped and started again by
+// systemd, which invalidates our SCARDCONTEXT and every card handle made from it (pcsc-lite then
+// answers SCARD_E_NO_SERVICE on the old context, and a wait blocked in it ends with
+// SCARD_F_COMM_ERROR). The module notices, drops what it had and re-establishes the context by
+// itself: applications keep using the same C_Initialize.
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -61,9 +66,10 @@ void apply_reader_list(Module& m, const std::vector<apdu::ReaderInfo>& list, boo
         r.info = info;
         // pcsc-lite counts card insertions/removals per reader: a different count means the
         // card we bound is gone even if another one is present now.
-        const bool changed = was_listed ? (before.card_present != info.card_present ||
-                                           before.event_count != info.event_count)
-                                        : info.card_present;
+        // A reader that appears is a slot event whether or not it holds a card: the application
+        // learns of the new slot from C_WaitForSlotEvent (§5.5) as it would of a new token.
+        const bool changed = !was_listed || before.card_present != info.card_present ||
+                             before.event_count != info.event_count;
         if (r.card && (!info.card_present || info.event_count != r.card->event_count)) drop_card(m, i);
         if (r.unrecognized_event_count &&
             (!info.card_present || *r.unrecognized_event_count != info.event_count))
@@ -73,8 +79,10 @@ void apply_reader_list(Module& m, const std::vector<apdu::ReaderInfo>& list, boo
     for (std::size_t i = 0; i < m.readers.size(); ++i) {
         Reader& r = m.readers[i];
         if (seen[i] || !r.listed) continue;
-        // The reader itself went away (unplugged): its slots become invalid.
-        if (r.info.card_present && events) queue_events(m, i);
+        // The reader itself went away (unplugged, or pcscd stopped): its slots become invalid,
+        // which C_WaitForSlotEvent reports like a removal (C_GetSlotInfo then says
+        // CKR_SLOT_ID_INVALID).
+        if (events) queue_events(m, i);
         drop_card(m, i);
         r.listed = false;
         r.info = apdu::ReaderInfo{};
@@ -83,27 +91,48 @@ void apply_reader_list(Module& m, const std::vector<apdu::ReaderInfo>& list, boo
     }
 }
 
+void lose_service(Module& m, bool events)
+{
+    log_line(LogLevel::Info, "pcscd went away: dropping its readers and cards, new PC/SC context next");
+    // The cards' handles belong to the old context: drop them before the context goes.
+    apply_reader_list(m, {}, events);
+    m.pcsc.reset();
+}
+
+bool service_lost(Module& m, Errc code)
+{
+    // Only errors pcsc-lite gives on a dead context can mean that (NO_SERVICE, SERVICE_STOPPED;
+    // INVALID_HANDLE and F_COMM_ERROR map to Errc::Transport); the context itself decides.
+    if (code != Errc::NoService && code != Errc::Transport) return false;
+    if (m.pcsc && m.pcsc->list_readers()) return false;
+    lose_service(m, true);
+    return true;
+}
+
 void refresh_readers(Module& m, bool events)
 {
-    if (!m.pcsc) {
-        auto context = apdu::PcscContext::establish();
-        if (!context) {
-            apply_reader_list(m, {}, events);
+    // Twice at most: when the context turns out dead (pcscd restarted), a new one is tried at
+    // once so that a pcscd that is back already lists its readers in this same call.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!m.pcsc) {
+            auto context = apdu::PcscContext::establish();
+            if (!context) {
+                // pcscd is down (socket activation starts it later): no readers for now.
+                apply_reader_list(m, {}, events);
+                return;
+            }
+            m.pcsc.emplace(std::move(*context));
+        }
+        auto list = m.pcsc->list_readers();
+        if (list) {
+            apply_reader_list(m, *list, events);
             return;
         }
-        m.pcsc.emplace(std::move(*context));
-    }
-    auto list = m.pcsc->list_readers();
-    if (!list) {
         log_line(LogLevel::Error, "listing readers: " + list.error().message());
-        if (list.error().code == Errc::NoService) {
-            // pcscd went away: every reader and card with it. A new context next time.
-            m.pcsc.reset();
-            apply_reader_list(m, {}, events);
-        }
-        return;
+        const Errc code = list.error().code;
+        if (code != Errc::NoService && code != Errc::Transport) return;
+        lose_service(m, events);
     }
-    apply_reader_list(m, *list, events);
 }
 
 Reader* reader_for_slot(Module& m, CK_SLOT_ID slot, TokenKind* token)
@@ -241,8 +270,18 @@ CK_RV wait_for_slot_event(Module& m, ModuleLock& lock, CK_FLAGS flags, CK_SLOT_I
         if (!changed) {
             const Errc code = changed.error().code;
             if (code == Errc::Timeout || code == Errc::Cancelled) continue;
-            if (code == Errc::NoService) {
+            if (code == Errc::NoService || code == Errc::Transport) {
+                // pcscd stopped under the wait (F_COMM_ERROR) or was already gone (NO_SERVICE):
+                // the refresh notices, drops its readers (events) and re-establishes our
+                // context. Not an error for the application, which keeps waiting; a short pause
+                // so that a pcscd failing this way without stopping cannot make us spin.
+                log_line(LogLevel::Info, "waiting for slot events: " + changed.error().message());
                 refresh_readers(m, true);
+                if (!m.events.empty()) continue;
+                lock.unlock();
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
+                if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
                 continue;
             }
             return to_ck_rv(changed.error());
