@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "http_server.hpp"
 #include "mynacard/jpki/certificate.hpp"
 #include "mynacard/revocation/status.hpp"
 #include "mynacard/revocation/suspended_list.hpp"
@@ -630,4 +631,34 @@ TEST_CASE("[pin] skip_login_if_revoked: an expired auth certificate refuses the 
     CHECK(card.card().stats().verify_with_data == verifies);
     CHECK(card.card().tries_left(0x18) == 3);
     CHECK(has(read_file(install.log_path()), "login refused before VERIFY: status=expired"));
+}
+
+TEST_CASE("card-cp --offline: no OCSP request; the status is unknown and the policy decides")
+{
+    Installation install(TestPki::shared_default());
+    VpcdCard card;
+    revtest::HttpServer responder([](const revtest::HttpRequest&) {
+        revtest::HttpReply reply;
+        reply.status = 503;  // any answer: only whether a request was made matters here
+        return reply;
+    });
+    const fs::path pki = install.dir() / "pki";
+    const fs::path config = install.dir() / "ocsp.conf";
+    std::ofstream(config) << "[trust]\nanchors = " << (pki / "auth_ca.pem").string() << ", "
+                          << (pki / "sign_ca.pem").string() << "\naccept_test_hierarchy = true\n"
+                          << "[revocation]\nmode = ocsp\npolicy.auth = fail-closed\n"
+                          << "[ocsp]\nurl = " << responder.url("/") << "\ntimeout.seconds = 2\n";
+    setenv("MYNACARD_CONFIG", config.c_str(), 1);
+    setenv("XDG_CACHE_HOME", (install.dir() / "cache").c_str(), 1);
+
+    const CliRun online = card_cp({"check", "auth"}, install.dir());
+    INFO(online.out << online.err);
+    CHECK(online.exit_code == 32);  // the responder failed: unknown, fail-closed
+    CHECK(responder.requests() == 1);
+
+    const CliRun offline = card_cp({"--offline", "check", "auth"}, install.dir());
+    INFO(offline.out << offline.err);
+    CHECK(offline.exit_code == 32);
+    CHECK(has(offline.out, "offline"));
+    CHECK(responder.requests() == 1);  // nothing was sent
 }

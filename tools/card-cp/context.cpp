@@ -20,6 +20,8 @@ const Config& Context::config()
         auto loaded = load_config(path);
         if (!loaded) fail(ExitCode::Config, msg(Msg::ErrConfig, {loaded.error().message()}));
         m_config = std::move(loaded).value();
+        // --offline adds to the configuration; it never turns an offline configuration online.
+        if (options.offline) m_config->revocation.offline = true;
     }
     return *m_config;
 }

@@ -33,6 +33,7 @@ struct GlobalOptions {
     std::optional<int> new_pin_fd;
     std::optional<std::string> new_pin_file;
     bool allow_final_try = false;
+    bool offline = false;  ///< --offline: [revocation] offline = true (no OCSP, no CRL URLs)
 };
 
 /// Ends a command: main() prints the message (and hints) and exits with `code`.

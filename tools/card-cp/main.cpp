@@ -59,6 +59,7 @@ void add_global_options(CLI::App& app, GlobalOptions& o, const Messages& msg)
     app.add_option("--new-pin-fd", o.new_pin_fd, msg(Msg::HelpNewPinFd))->check(CLI::NonNegativeNumber);
     app.add_option("--new-pin-file", o.new_pin_file, msg(Msg::HelpNewPinFile));
     app.add_flag("--allow-final-try", o.allow_final_try, msg(Msg::HelpAllowFinalTry));
+    app.add_flag("--offline", o.offline, msg(Msg::HelpOffline));
 }
 
 void print_failure(const Context& ctx, const CliFailure& failure)

@@ -292,6 +292,9 @@ constexpr std::array kRows{
     Row{Msg::HelpAllowFinalTry,
         "Allow spending the last PIN try without an interactive confirmation",
         "対話的な確認なしで暗証番号の最後の 1 回を使うことを許可します"},
+    Row{Msg::HelpOffline,
+        "Suspension checks without network: no OCSP, no CRL URLs (CRL files and the local list still count)",
+        "ネットワークを使わずに失効確認します（OCSP・CRL の URL は使わず、CRL ファイルとローカル一覧は使います）"},
     Row{Msg::HelpFooter,
         "PIN input: prompted on the terminal without echo. For scripts: --pin-fd N, --pin-file "
         "FILE or ${0} (new value: --new-pin-fd, --new-pin-file, ${1}). PINs are never accepted as "

@@ -167,6 +167,7 @@ enum class Msg {
     HelpNewPinFd,
     HelpNewPinFile,
     HelpAllowFinalTry,
+    HelpOffline,
     HelpFooter,
     HelpExitCodes,
     HelpLabelUsage,
