@@ -129,8 +129,16 @@ void refresh_readers(Module& m, bool events)
             return;
         }
         log_line(LogLevel::Error, "listing readers: " + list.error().message());
+        // NO_SERVICE: pcscd is gone. Errc::Transport (INVALID_HANDLE, F_COMM_ERROR, or a reader
+        // list that kept changing) only when the context also fails to answer a second time.
         const Errc code = list.error().code;
         if (code != Errc::NoService && code != Errc::Transport) return;
+        if (code == Errc::Transport) {
+            if (auto again = m.pcsc->list_readers()) {
+                apply_reader_list(m, *again, events);
+                return;
+            }
+        }
         lose_service(m, events);
     }
 }
