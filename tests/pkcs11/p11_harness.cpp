@@ -203,6 +203,25 @@ bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
     return v[0] == CK_TRUE;
 }
 
+CK_SESSION_HANDLE auth_signature_begun(CK_SLOT_ID slot)
+{
+    const CK_SESSION_HANDLE h = open_session(slot);
+    REQUIRE(rv_name(login(h, "1234")) == "CKR_OK");
+    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
+    REQUIRE(rv_name(fl()->C_SignInit(h, &m, key)) == "CKR_OK");
+    return h;
+}
+
+void check_signature_lost(CK_SESSION_HANDLE h, const std::string& data)
+{
+    Bytes in = bytes(data), sig(256);
+    CK_ULONG n = sig.size();
+    CHECK(rv_name(fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n)) == "CKR_DEVICE_REMOVED");
+    CK_SESSION_INFO info{};
+    CHECK(rv_name(fl()->C_GetSessionInfo(h, &info)) == "CKR_SESSION_HANDLE_INVALID");
+}
+
 Bytes sign(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, const Bytes& data)
 {
     CK_MECHANISM m{mech, nullptr, 0};

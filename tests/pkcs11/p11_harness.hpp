@@ -65,6 +65,13 @@ bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
 
 /// C_SignInit + C_Sign, REQUIRE success.
 Bytes sign(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, const Bytes& data);
+/// A session on `slot` logged in with the auth PIN 1234 and a CKM_SHA256_RSA_PKCS signature
+/// begun with the "JPKI Auth" key: the state in which the removal tests pull the card away.
+CK_SESSION_HANDLE auth_signature_begun(CK_SLOT_ID slot);
+/// The card (or its reader, or pcscd) went away under `h` mid-signature: C_Sign answers
+/// CKR_DEVICE_REMOVED and the session is closed (PKCS#11 v2.40 §5.1: a removed token's
+/// sessions end), so it is CKR_SESSION_HANDLE_INVALID afterwards.
+void check_signature_lost(CK_SESSION_HANDLE h, const std::string& data);
 CK_SESSION_INFO session_info(CK_SESSION_HANDLE h);
 CK_TOKEN_INFO token_info(CK_SLOT_ID slot);
 

@@ -18,19 +18,11 @@ TEST_CASE("removal: CKR_DEVICE_REMOVED, then closed sessions and no token; reins
     VpcdCard card;
     Init init;
     const CK_SLOT_ID slot = slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE h = open_session(slot);
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-    CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
-    REQUIRE_RV(fl()->C_SignInit(h, &m, key), CKR_OK);
+    const CK_SESSION_HANDLE h = auth_signature_begun(slot);
 
     card.link().remove();
     REQUIRE(card.link().wait_absent(card.reader(), 5s));
-    Bytes data = bytes("gone"), sig(256);
-    CK_ULONG n = sig.size();
-    CHECK_RV(fl()->C_Sign(h, data.data(), data.size(), sig.data(), &n), CKR_DEVICE_REMOVED);
-    CK_SESSION_INFO info{};
-    CHECK_RV(fl()->C_GetSessionInfo(h, &info), CKR_SESSION_HANDLE_INVALID);
+    check_signature_lost(h, "gone");
     CK_TOKEN_INFO ti{};
     CHECK_RV(fl()->C_GetTokenInfo(slot, &ti), CKR_TOKEN_NOT_PRESENT);
     CK_SLOT_INFO si{};

@@ -162,11 +162,7 @@ TEST_CASE("a reader removed: its slots leave the list, its sessions end, the oth
     const CK_SLOT_ID b_auth = slot_for(second.reader, false);
     const CK_SLOT_ID b_sign = slot_for(second.reader, true);
     REQUIRE(slot_list(false).size() == 8);
-    const CK_SESSION_HANDLE h = open_session(b_auth);
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-    CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-    REQUIRE_RV(fl()->C_SignInit(h, &mech, key), CKR_OK);
+    const CK_SESSION_HANDLE h = auth_signature_begun(b_auth);
     pending_events();
 
     restart_pcscd("1");
@@ -174,11 +170,7 @@ TEST_CASE("a reader removed: its slots leave the list, its sessions end, the oth
 
     // The call that meets the vanished reader: CKR_DEVICE_REMOVED; then the session is gone
     // (§5.1: sessions of a removed token are closed).
-    Bytes data = bytes("reader gone"), sig(256);
-    CK_ULONG n = sig.size();
-    CHECK_RV(fl()->C_Sign(h, data.data(), data.size(), sig.data(), &n), CKR_DEVICE_REMOVED);
-    CK_SESSION_INFO si{};
-    CHECK_RV(fl()->C_GetSessionInfo(h, &si), CKR_SESSION_HANDLE_INVALID);
+    check_signature_lost(h, "reader gone");
 
     const std::set<CK_SLOT_ID> events = pending_events();
     CHECK(events.count(b_auth) == 1);
@@ -260,18 +252,11 @@ TEST_CASE("pcscd restarted under an open session: CKR_DEVICE_REMOVED, then a wor
     VpcdCard card;
     Init init;
     const CK_SLOT_ID slot = slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE h = open_session(slot);
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-    REQUIRE_RV(fl()->C_SignInit(h, &mech, find_one(h, CKO_PRIVATE_KEY, "JPKI Auth")), CKR_OK);
+    const CK_SESSION_HANDLE h = auth_signature_begun(slot);
 
     restart_pcscd("1");  // the same reader comes back; our PC/SC context is dead
     REQUIRE(card.link().wait_present(card.reader(), 15s));
-    Bytes data = bytes("across a restart"), sig(256);
-    CK_ULONG n = sig.size();
-    CHECK_RV(fl()->C_Sign(h, data.data(), data.size(), sig.data(), &n), CKR_DEVICE_REMOVED);
-    CK_SESSION_INFO si{};
-    CHECK_RV(fl()->C_GetSessionInfo(h, &si), CKR_SESSION_HANDLE_INVALID);
+    check_signature_lost(h, "across a restart");
     CHECK_FALSE(card.card().verified(0x18));  // the new pcscd powered the card anew
     CHECK(slot_for(card.reader(), false) == slot);
     sign_and_verify(slot, card.card(), "after the restart");
