@@ -186,8 +186,13 @@ int main(int argc, char** argv)
     }
     setenv("MYNACARD_CONFIG", (base / "mynacard.conf").c_str(), 1);
 
+    // MYNACARD_BENCH_APDU_MS: latency the virtual card adds to every APDU. 0 measures the
+    // host side (module, pcscd, vpcd); ~12 models a contact reader (jpki-card.md, OpenSC#3169).
     mynacard::vcard::CardOptions options;
-    options.apdu_latency = std::chrono::milliseconds(0);
+    const char* latency = std::getenv("MYNACARD_BENCH_APDU_MS");
+    options.apdu_latency = std::chrono::milliseconds(latency ? std::strtol(latency, nullptr, 10) : 0);
+    std::printf("virtual card latency per APDU: %lld ms\n",
+                static_cast<long long>(options.apdu_latency.count()));
     VpcdCard card(options);
     std::printf("%-9s %-22s %-5s %6s %9s %9s  %s\n", "module", "operation", "cache", "APDUs", "ms", "peakRSS", "result");
     for (const auto& [name, path] : modules) {

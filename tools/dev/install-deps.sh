@@ -19,7 +19,7 @@ packages=(
   # PC/SC runtime and the virtual reader driver the tests and the demo run against
   pcscd vsmartcard-vpcd
   # test framework and tools used by tests and the demo
-  catch2 libtasn1-bin openssl iproute2 util-linux procps
+  catch2 libtasn1-bin openssl iproute2 util-linux python3
   # interoperability peers: real PKCS#11 clients and a reference module
   opensc opensc-pkcs11 gnutls-bin libengine-pkcs11-openssl libnss3-tools p11-kit
   # fuzzing (libFuzzer)

@@ -62,6 +62,12 @@ bool read_exact(int fd, std::uint8_t* p, std::size_t n)
         }
         p += r;
         n -= static_cast<std::size_t>(r);
+        // vpcd's driver writes a frame's length and its body in two send() calls without
+        // TCP_NODELAY, so Nagle holds the body until our ACK of the length, and a delayed ACK
+        // would cost ~40 ms per APDU. TCP_QUICKACK is not sticky on Linux (tcp(7)): set it
+        // again after every read.
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     }
     return true;
 }
