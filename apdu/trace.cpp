@@ -24,6 +24,8 @@ struct State {
     std::atomic<bool> on{false};
 };
 
+thread_local int redaction_depth = 0;
+
 State& state()
 {
     static State s;  // never destroyed before last use: function-local static, trivially safe
@@ -150,7 +152,10 @@ void log_exchange(const std::string& reader, const Command& cmd, const Response*
 
     std::string back;
     if (rsp != nullptr) {
-        append_hex(back, rsp->data);
+        if (redaction_depth > 0 && !rsp->data.empty())
+            back += "<redacted " + std::to_string(rsp->data.size()) + " bytes> ";
+        else
+            append_hex(back, rsp->data);
         append_byte(back, rsp->sw.sw1());
         append_byte(back, rsp->sw.sw2());
         back += " " + format_ms(elapsed);
@@ -161,6 +166,10 @@ void log_exchange(const std::string& reader, const Command& cmd, const Response*
     }
     emit(prefix + "< " + back);
 }
+
+ResponseRedaction::ResponseRedaction() noexcept { ++redaction_depth; }
+ResponseRedaction::~ResponseRedaction() { --redaction_depth; }
+bool responses_redacted() noexcept { return redaction_depth > 0; }
 
 void note(const std::string& line)
 {

@@ -25,6 +25,7 @@
 #include "card_probe.hpp"
 #include "cert_cache.hpp"
 #include "layout.hpp"
+#include "mynacard/apdu/trace.hpp"
 #include "mynacard/jpki/digest.hpp"
 #include "mynacard/jpki/pin.hpp"
 
@@ -197,6 +198,10 @@ Result<void> CardSession::Impl::check_cached_certificates(apdu::Transaction& tx)
 Result<Bytes> CardSession::Impl::read_from_card(CertKind kind)
 {
     auto& slot = certs[index_of(kind)];
+    // The signing certificate carries the holder's name, address, birth date and sex
+    // (jpki-card.md §2): its bytes stay out of the APDU trace.
+    std::optional<apdu::trace::ResponseRedaction> personal_data;
+    if (kind == CertKind::Sign) personal_data.emplace();
     MYNACARD_TRY(Bytes der, transact([&](apdu::Transaction& tx) -> Result<Bytes> {
         MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kJpkiAid, "JPKI AP"));
         if (auto selected = detail::select_ef(tx, layout::cert_ef(kind)); !selected) {
@@ -433,6 +438,7 @@ Result<KenhojoData> CardSession::read_kenhojo(SecureBytes typed, const VerifyOpt
     MYNACARD_TRY(SecureBytes pin, normalize_pin(PinKind::Kenhojo, view(typed)));
     Impl& self = *m_impl;
     SecureBytes number_raw, attributes_raw;  // personal data: wiped when freed
+    const apdu::trace::ResponseRedaction personal_data;  // and never in the APDU trace
     auto done = self.transact([&](apdu::Transaction& tx) -> Result<void> {
         MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kKenhojoAid, "Kenhojo AP"));
         auto read = [&]() -> Result<void> {

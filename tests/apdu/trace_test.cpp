@@ -99,6 +99,42 @@ TEST_CASE("trace: VERIFY and CHANGE REFERENCE DATA data is never shown", "[apdu]
     CHECK(cap.lines.at(1).find("63 C2") != std::string::npos);
 }
 
+TEST_CASE("trace: response data is hidden while a ResponseRedaction lives, and only then", "[apdu][trace]")
+{
+    Capture cap;
+    ScriptedTransport card("reader");
+    card.expect("00 B0 00 00 00", "4B 4F 42 45 90 00")
+        .expect("00 B0 00 04 00", "61 02")  // chained: the GET RESPONSE data is hidden too
+        .expect("00 C0 00 00 02", "4E 41 90 00")
+        .expect("00 B0 00 06 00", "6B 00")
+        .expect("00 B0 00 00 00", "4F 4B 90 00");
+    auto tx = Transaction::begin(card);
+    REQUIRE(tx);
+    CHECK_FALSE(trace::responses_redacted());
+    {
+        const trace::ResponseRedaction outer;
+        {
+            const trace::ResponseRedaction nested;
+            REQUIRE(transceive(*tx, Command::read_binary(0, 256)));
+        }
+        CHECK(trace::responses_redacted());  // the outer scope still holds
+        REQUIRE(transceive(*tx, Command::read_binary(4, 256)));
+        CHECK(transceive(*tx, Command::read_binary(6, 256)));
+    }
+    CHECK_FALSE(trace::responses_redacted());
+    REQUIRE(transceive(*tx, Command::read_binary(0, 256)));
+    CHECK(card.finished());
+
+    const std::string text = cap.all();
+    INFO(text);
+    CHECK(text.find("4B 4F 42 45") == std::string::npos);
+    CHECK(text.find("4E 41") == std::string::npos);
+    CHECK(cap.lines.at(1).rfind("[apdu] reader < <redacted 4 bytes> 90 00 (", 0) == 0);
+    CHECK(text.find("< <redacted 2 bytes> 90 00") != std::string::npos);
+    CHECK(text.find("< 6B 00") != std::string::npos);     // a bare status word is still shown
+    CHECK(cap.lines.back().rfind("[apdu] reader < 4F 4B 90 00 (", 0) == 0);  // after: in full
+}
+
 TEST_CASE("trace: render_command redacts every secret-carrying command form", "[apdu][trace]")
 {
     // Extended Lc (a 300-byte "PIN" is absurd, but the redaction must not depend on length).
