@@ -76,7 +76,15 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "C_Login: 0x%lx\n", rv);
         return 9;
     }
-    const CK_OBJECT_HANDLE key = find(f, h, CKO_PRIVATE_KEY);
+    // Private objects are visible only while logged in (PKCS#11 v2.40 §4.1.3); another process
+    // that logs out or finalizes between our C_Login and this search powers the shared card
+    // off (jpki-card.md §1.9), which logs us out too: log in again, as an application would.
+    CK_OBJECT_HANDLE key = find(f, h, CKO_PRIVATE_KEY);
+    for (int attempt = 0; key == 0 && attempt < 20; ++attempt) {
+        const CK_RV again = f->C_Login(h, CKU_USER, reinterpret_cast<unsigned char*>(argv[3]), std::strlen(argv[3]));
+        if (again != CKR_OK && again != CKR_USER_ALREADY_LOGGED_IN) return 12;
+        key = find(f, h, CKO_PRIVATE_KEY);
+    }
     const CK_OBJECT_HANDLE cert = find(f, h, CKO_CERTIFICATE);
     if (key == 0 || cert == 0) return 10;
     CK_ATTRIBUTE value{CKA_VALUE, nullptr, 0};
