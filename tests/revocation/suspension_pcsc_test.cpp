@@ -569,6 +569,24 @@ TEST_CASE("hold lifecycle through one module: good -> on hold (refused) -> relea
     CHECK(p11test::session_info(h).ulDeviceError == dev::kRevoked);
 }
 
+namespace {
+
+/// A session on the signing token after the module learned the hold: before anything is known
+/// (the signing certificate is readable only after the password) the login goes to the card;
+/// C_SignInit then learns the hold and refuses; then C_Logout.
+CK_SESSION_HANDLE learn_hold_then_logout(VpcdCard& card)
+{
+    const CK_SESSION_HANDLE h = p11test::open_session(p11test::slot_for(card.reader(), true));
+    REQUIRE_RV(p11test::login(h, kSignPin), CKR_OK);
+    CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
+    CHECK_RV(fl()->C_SignInit(h, &mech, p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Sign")),
+             CKR_KEY_FUNCTION_NOT_PERMITTED);
+    REQUIRE_RV(fl()->C_Logout(h), CKR_OK);
+    return h;
+}
+
+}  // namespace
+
 TEST_CASE("[pin] skip_login_if_revoked: C_Login refuses before any VERIFY once the certificate is known bad")
 {
     Installation install(TestPki::shared_default());
@@ -579,14 +597,7 @@ TEST_CASE("[pin] skip_login_if_revoked: C_Login refuses before any VERIFY once t
     {
         install.configure("fail-closed");
         p11test::Init init;
-        const CK_SESSION_HANDLE h = p11test::open_session(p11test::slot_for(card.reader(), true));
-        // Before anything is known (the signing certificate is readable only after the password)
-        // the login goes to the card; C_SignInit then learns the hold.
-        REQUIRE_RV(p11test::login(h, kSignPin), CKR_OK);
-        CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-        CHECK_RV(fl()->C_SignInit(h, &mech, p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Sign")),
-                 CKR_KEY_FUNCTION_NOT_PERMITTED);
-        REQUIRE_RV(fl()->C_Logout(h), CKR_OK);
+        const CK_SESSION_HANDLE h = learn_hold_then_logout(card);
         const auto verifies = card.card().stats().verify_with_data;
         // A wrong password would cost a try if it reached the card: it does not.
         CHECK_RV(p11test::login(h, "WRONG1"), CKR_FUNCTION_FAILED);
@@ -603,12 +614,7 @@ TEST_CASE("[pin] skip_login_if_revoked: C_Login refuses before any VERIFY once t
     {
         install.configure("fail-closed", {}, "[pin]\nskip_login_if_revoked = false\n");
         p11test::Init init;
-        const CK_SESSION_HANDLE h = p11test::open_session(p11test::slot_for(card.reader(), true));
-        REQUIRE_RV(p11test::login(h, kSignPin), CKR_OK);
-        CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-        CHECK_RV(fl()->C_SignInit(h, &mech, p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Sign")),
-                 CKR_KEY_FUNCTION_NOT_PERMITTED);
-        REQUIRE_RV(fl()->C_Logout(h), CKR_OK);
+        const CK_SESSION_HANDLE h = learn_hold_then_logout(card);
         CHECK_RV(p11test::login(h, "WRONG1"), CKR_PIN_INCORRECT);
         CHECK(card.card().tries_left(0x1B) == 4);
         CHECK_RV(p11test::login(h, kSignPin), CKR_OK);
