@@ -30,10 +30,17 @@ fi
 sanitize_flag=OFF
 [ "$sanitize" = 1 ] && sanitize_flag=ON
 jobs=${MYNACARD_JOBS:-$(nproc)}
+# ccache, when installed, makes rebuilds in other build directories and checkouts cheap;
+# MYNACARD_CCACHE=0 turns it off.
+launcher=()
+if [ "${MYNACARD_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 
 cmake -S "$src" -B "$build_dir" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMYNACARD_WERROR=ON \
   -DMYNACARD_SANITIZE=$sanitize_flag \
+  ${launcher[@]+"${launcher[@]}"} \
   ${extra[@]+"${extra[@]}"}
 cmake --build "$build_dir" -j "$jobs"
