@@ -46,6 +46,7 @@ struct SignOperation {
     std::optional<Hasher> hasher;      ///< hash-and-sign mechanisms
     Bytes collected;                   ///< CKM_RSA_PKCS: the DigestInfo (≤ 245 bytes)
     bool multi_part = false;           ///< C_SignUpdate was called
+    bool single_part = false;          ///< C_Sign was called (a size query or a short buffer)
     bool always_authenticate = false;  ///< CKA_ALWAYS_AUTHENTICATE key
     bool context_login = false;        ///< CKU_CONTEXT_SPECIFIC login done for this operation
 };
@@ -60,7 +61,8 @@ struct VerifyOperation {
 
 struct DigestOperation {
     Hasher hasher;
-    bool multi_part = false;
+    bool multi_part = false;   ///< C_DigestUpdate was called
+    bool single_part = false;  ///< C_Digest was called (a size query or a short buffer)
 };
 
 /// Software RSA PKCS#1 v1.5 verification of `signature` over `digest_info` with `key`.

@@ -85,6 +85,21 @@ std::shared_ptr<EVP_PKEY> public_key_of(const Object& key)
     return std::shared_ptr<EVP_PKEY>(pkey, EVP_PKEY_free);
 }
 
+/// The call that does not fit the operation's form (v2.40 §5.10-5.12): C_Sign / C_Verify /
+/// C_Digest "cannot be used to terminate a multi-part operation, and must be called after
+/// C_xInit without intervening C_xUpdate calls"; C_xUpdate / C_xFinal cannot continue a
+/// single-part operation that C_x began (its size query or short buffer). The answer is
+/// CKR_OPERATION_ACTIVE (the operation in progress is of the other form), and, like every failed
+/// C_x / C_xFinal ("always terminates the active operation unless it returns
+/// CKR_BUFFER_TOO_SMALL or is a successful call ... to determine the length") and every failed
+/// C_xUpdate, it ends the operation, so the caller can start again with C_xInit.
+template <typename Operation>
+CK_RV wrong_form(std::optional<Operation>& op)
+{
+    op.reset();
+    return CKR_OPERATION_ACTIVE;
+}
+
 /// Mechanism checks shared by the *Init functions.
 CK_RV check_mechanism(CK_MECHANISM_PTR mech, bool signs, const MechanismSpec** spec)
 {
@@ -155,14 +170,21 @@ CK_RV sign(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BY
         s.sign.reset();
         return CKR_ARGUMENTS_BAD;
     }
-    if (s.sign->multi_part) return CKR_OPERATION_ACTIVE;  // C_SignFinal finishes a multi-part op
+    if (s.sign->multi_part) return wrong_form(s.sign);  // C_SignFinal finishes a multi-part op
+    s.sign->single_part = true;
     const ByteView message(data, len);
     Bytes input;
     if (s.sign->hasher) {
         // Hash a copy of the fresh state so a size query leaves the operation unchanged.
         auto hasher = Hasher::start(s.sign->hasher->algorithm());
-        if (!hasher) return crypto_failure(hasher.error());
-        if (auto u = hasher->update(message); !u) return crypto_failure(u.error());
+        if (!hasher) {
+            s.sign.reset();
+            return crypto_failure(hasher.error());
+        }
+        if (auto u = hasher->update(message); !u) {
+            s.sign.reset();
+            return crypto_failure(u.error());
+        }
         std::optional<Hasher> once(std::move(*hasher));
         if (CK_RV rv = digest_info_for(once, {}, input); rv != CKR_OK) {
             s.sign.reset();
@@ -186,6 +208,7 @@ CK_RV sign_update(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len
         s.sign.reset();
         return CKR_ARGUMENTS_BAD;
     }
+    if (s.sign->single_part) return wrong_form(s.sign);
     s.sign->multi_part = true;
     if (s.sign->hasher) {
         if (auto u = s.sign->hasher->update(ByteView(data, len)); !u) {
@@ -214,6 +237,7 @@ CK_RV sign_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR s
         s.sign.reset();
         return CKR_ARGUMENTS_BAD;
     }
+    if (s.sign->single_part) return wrong_form(s.sign);  // C_Sign finishes a single-part op
     Bytes input;
     if (CK_RV rv = digest_info_for(s.sign->hasher, s.sign->collected, input); rv != CKR_OK) {
         s.sign.reset();
@@ -258,7 +282,7 @@ CK_RV verify(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_
     if (l.rv != CKR_OK) return l.rv;
     Session& s = *l.session;
     if (!s.verify) return CKR_OPERATION_NOT_INITIALIZED;
-    if (s.verify->multi_part) return CKR_OPERATION_ACTIVE;
+    if (s.verify->multi_part) return wrong_form(s.verify);  // C_VerifyFinal finishes it
     VerifyOperation op = std::move(*s.verify);
     s.verify.reset();  // C_Verify always ends the operation
     if ((data == nullptr && len != 0) || sig == nullptr) return CKR_ARGUMENTS_BAD;
@@ -323,7 +347,7 @@ CK_RV digest_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech)
     if (CK_RV rv = check_mechanism(mech, false, &spec); rv != CKR_OK) return rv;
     auto hasher = Hasher::start(*spec->hash);
     if (!hasher) return crypto_failure(hasher.error());
-    l.session->digest = DigestOperation{std::move(*hasher), false};
+    l.session->digest = DigestOperation{std::move(*hasher), false, false};
     return CKR_OK;
 }
 
@@ -339,7 +363,8 @@ CK_RV digest(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_
         s.digest.reset();
         return CKR_ARGUMENTS_BAD;
     }
-    if (s.digest->multi_part) return CKR_OPERATION_ACTIVE;
+    if (s.digest->multi_part) return wrong_form(s.digest);  // C_DigestFinal finishes it
+    s.digest->single_part = true;
     const jpki::HashAlg alg = s.digest->hasher.algorithm();
     const CK_RV rv = copy_out(jpki::digest_size(alg), out, out_len, [&](std::vector<CK_BYTE>& value) {
         auto once = Hasher::start(alg);
@@ -365,6 +390,7 @@ CK_RV digest_update(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG l
         s.digest.reset();
         return CKR_ARGUMENTS_BAD;
     }
+    if (s.digest->single_part) return wrong_form(s.digest);
     s.digest->multi_part = true;
     if (auto u = s.digest->hasher.update(ByteView(data, len)); !u) {
         s.digest.reset();
@@ -394,6 +420,7 @@ CK_RV digest_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR
         s.digest.reset();
         return CKR_ARGUMENTS_BAD;
     }
+    if (s.digest->single_part) return wrong_form(s.digest);  // C_Digest finishes it
     const CK_RV rv = copy_out(jpki::digest_size(s.digest->hasher.algorithm()), out, out_len,
                               [&](std::vector<CK_BYTE>& value) {
                                   auto d = s.digest->hasher.peek();

@@ -433,8 +433,9 @@ TEST_CASE("functions that make no sense for the card return the spec's error")
     CHECK_RV(f->C_CopyObject(h, cert, &t, 1, &o), CKR_TOKEN_WRITE_PROTECTED);
     CHECK_RV(f->C_DestroyObject(h, cert), CKR_TOKEN_WRITE_PROTECTED);
     CHECK_RV(f->C_SetAttributeValue(h, cert, &t, 1), CKR_TOKEN_WRITE_PROTECTED);
-    CHECK_RV(f->C_GenerateKeyPair(h, &rsa, &t, 1, &t, 1, &o, &o2), CKR_TOKEN_WRITE_PROTECTED);
-    CHECK_RV(f->C_GenerateKey(h, &rsa, &t, 1, &o), CKR_TOKEN_WRITE_PROTECTED);
+    // No mechanism generates a key (test_operation_end.cpp has the argument precedence).
+    CHECK_RV(f->C_GenerateKeyPair(h, &rsa, &t, 1, &t, 1, &o, &o2), CKR_MECHANISM_INVALID);
+    CHECK_RV(f->C_GenerateKey(h, &rsa, &t, 1, &o), CKR_MECHANISM_INVALID);
     CHECK_RV(f->C_GenerateRandom(h, buf, 16), CKR_RANDOM_NO_RNG);
     CHECK_RV(f->C_SeedRandom(h, buf, 16), CKR_RANDOM_NO_RNG);
     CHECK_RV(f->C_GetFunctionStatus(h), CKR_FUNCTION_NOT_PARALLEL);

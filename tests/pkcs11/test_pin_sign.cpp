@@ -22,17 +22,23 @@ TEST_CASE("malformed PINs are refused without touching the card")
     const CK_SESSION_HANDLE ha = open_session(slot_for(card.reader(), false));
     const CK_SESSION_HANDLE hs = open_session(slot_for(card.reader(), true));
     const auto before = card.card().stats().apdus;
-    CHECK_RV(login(ha, "123"), CKR_PIN_LEN_RANGE);
-    CHECK_RV(login(ha, "12345"), CKR_PIN_LEN_RANGE);
-    CHECK_RV(login(ha, "12a4"), CKR_PIN_INVALID);
-    CHECK_RV(login(ha, ""), CKR_PIN_LEN_RANGE);
-    CHECK_RV(login(hs, "AB12"), CKR_PIN_LEN_RANGE);
-    CHECK_RV(login(hs, "ABCDEFGHIJ1234567"), CKR_PIN_LEN_RANGE);
-    CHECK_RV(login(hs, "ABC-123"), CKR_PIN_INVALID);
+    // CKR_PIN_INCORRECT, the answer v2.40 §5.6 lists for C_Login (CKR_PIN_LEN_RANGE /
+    // CKR_PIN_INVALID are for functions that set a PIN); ulDeviceError says it was not sent.
+    for (const auto& [h, pin] : {std::pair{ha, "123"}, std::pair{ha, "12345"}, std::pair{ha, "12a4"},
+                                 std::pair{ha, ""}, std::pair{hs, "AB12"}, std::pair{hs, "ABCDEFGHIJ1234567"},
+                                 std::pair{hs, "ABC-123"}, std::pair{hs, "simply-wrong"}}) {
+        INFO(pin);
+        CHECK_RV(login(h, pin), CKR_PIN_INCORRECT);
+        CHECK(session_info(h).ulDeviceError == mynacard::revocation::device_error::kPinMalformed);
+    }
     CHECK_RV(fl()->C_Login(ha, CKU_USER, nullptr, 4), CKR_ARGUMENTS_BAD);
     CHECK(card.card().stats().apdus == before);  // not a single APDU
     CHECK(card.card().tries_left(0x18) == 3);
     CHECK(card.card().tries_left(0x1B) == 5);
+    // No try was spent, so the token flags say so.
+    constexpr CK_FLAGS counter_flags = CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED;
+    CHECK((token_info(slot_for(card.reader(), false)).flags & counter_flags) == 0);
+    CHECK((token_info(slot_for(card.reader(), true)).flags & counter_flags) == 0);
     CHECK_RV(login(ha, "1234", CKU_SO), CKR_USER_TYPE_INVALID);
     // The sign password is folded to upper case like the J-LIS software (jpki-card.md §1.6).
     CHECK_RV(login(hs, "abc123"), CKR_OK);
@@ -281,7 +287,7 @@ TEST_CASE("the signing key wants a context-specific login per signature")
 
     REQUIRE_RV(fl()->C_SignInit(h, &m, key), CKR_OK);
     const auto verifies = card.card().stats().verify_with_data;
-    CHECK_RV(login(h, "ABC12", CKU_CONTEXT_SPECIFIC), CKR_PIN_LEN_RANGE);
+    CHECK_RV(login(h, "ABC12", CKU_CONTEXT_SPECIFIC), CKR_PIN_INCORRECT);  // malformed: not sent
     REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
     CHECK(card.card().stats().verify_with_data == verifies + 1);  // a real VERIFY, like the official client
     n = sig.size();

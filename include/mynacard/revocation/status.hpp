@@ -42,6 +42,8 @@ inline constexpr unsigned long kNotYetValid = 0x4A500006;
 inline constexpr unsigned long kUnknownWarned = 0x4A500007;  ///< allowed with a warning
 inline constexpr unsigned long kFinalTryGuard = 0x4A500010;
 inline constexpr unsigned long kLoginRefusedRevoked = 0x4A500011;
+/// C_Login: the PIN has the wrong length or characters; it was not sent, no try was spent.
+inline constexpr unsigned long kPinMalformed = 0x4A500012;
 }  // namespace device_error
 
 }  // namespace mynacard::revocation
