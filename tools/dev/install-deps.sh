@@ -22,6 +22,8 @@ packages=(
   catch2 libtasn1-bin openssl iproute2 util-linux python3
   # interoperability peers: real PKCS#11 clients and a reference module
   opensc opensc-pkcs11 gnutls-bin libengine-pkcs11-openssl libnss3-tools p11-kit
+  # the conformance suites built from ../shared/third_party (OpenSC p11test is a cmocka program)
+  libcmocka-dev
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )
