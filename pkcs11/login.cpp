@@ -35,21 +35,24 @@ CK_RV login_gate(Module& m, Session& s, Card& card)
     return CKR_FUNCTION_FAILED;
 }
 
+/// C_Login's answer to a PIN with the wrong length or characters, checked before anything else so
+/// the card is provably untouched (pin-and-suspension.md §1.5.5). CKR_PIN_INCORRECT: v2.40 §5.6
+/// lists it for C_Login, while CKR_PIN_LEN_RANGE / CKR_PIN_INVALID are for functions that set a
+/// PIN (§5.1.6), so a caller written to the list re-prompts instead of failing. ulDeviceError
+/// says the PIN was not sent; the token flags stay as they are (no try was spent).
+CK_RV refuse_malformed(Session& s, const Error& e)
+{
+    s.device_error = revocation::device_error::kPinMalformed;
+    log_line(LogLevel::Info, "C_Login: " + e.message() + ": not sent to the card, no try spent");
+    return CKR_PIN_INCORRECT;
+}
+
 /// Local checks then VERIFY (CardSession::verify_pin).
 CK_RV verify(Module& m, Session& s, Card& card, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
     const jpki::PinKind kind = pin_of(s.token);
-    // Checked here before anything else so the card is provably untouched
-    // (pin-and-suspension.md §1.5.5). The answer is CKR_PIN_INCORRECT: v2.40 §5.6 lists it for
-    // C_Login, while CKR_PIN_LEN_RANGE / CKR_PIN_INVALID are for functions that set a PIN
-    // (§5.1.6), so a caller written to the list re-prompts instead of failing. ulDeviceError
-    // says the PIN was not sent; the token flags stay as they are (no try was spent).
-    if (auto normalized = jpki::normalize_pin(kind, pin_view(pin, len)); !normalized) {
-        s.device_error = revocation::device_error::kPinMalformed;
-        log_line(LogLevel::Info, "C_Login: " + normalized.error().message() +
-                                     ": not sent to the card, no try spent");
-        return CKR_PIN_INCORRECT;
-    }
+    if (auto normalized = jpki::normalize_pin(kind, pin_view(pin, len)); !normalized)
+        return refuse_malformed(s, normalized.error());
     if (CK_RV rv = login_gate(m, s, card); rv != CKR_OK) return rv;
     auto done = retry_after_reset(
         [&] { return card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m)); });
