@@ -22,8 +22,8 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 case "$TOKEN" in
-  auth) LABEL='JPKI Auth (利用者証明用)'; PIN=1234 ;;
-  sign) LABEL='JPKI Sign (署名用)'; PIN=ABC123 ;;
+  auth) LABEL='JPKI Auth'; PIN=1234 ;;   # token labels start so (README "PKCS#11 module")
+  sign) LABEL='JPKI Sign'; PIN=ABC123 ;;
   *) echo "usage: TOKEN must be auth or sign" >&2; exit 64 ;;
 esac
 
@@ -43,8 +43,8 @@ CONF
 "$VCARD" --pki "$WORK/pki" --state "$WORK/state" >"$WORK/vcard.log" 2>&1 &
 VCARD_PID=$!
 
-# The decimal slot ID of the token labelled $LABEL (pkcs11-tool -L: "Slot N (0x..): ..." then
-# "  token label        : ...").
+# The decimal slot ID of the first token whose label contains $LABEL (pkcs11-tool -L: "Slot N
+# (0x..): ..." then "  token label        : ...").
 token_slot() {
   pkcs11-tool --module "$MODULE" -L 2>/dev/null |
     awk -v label="$LABEL" '/^Slot [0-9]+ /{slot=$2} index($0, "token label") && index($0, label) {print slot; exit}'
