@@ -238,6 +238,7 @@ CK_RV sign_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR s
         return CKR_ARGUMENTS_BAD;
     }
     if (s.sign->single_part) return wrong_form(s.sign);  // C_Sign finishes a single-part op
+    s.sign->multi_part = true;  // a size query here makes it multi-part (no C_Sign after it)
     Bytes input;
     if (CK_RV rv = digest_info_for(s.sign->hasher, s.sign->collected, input); rv != CKR_OK) {
         s.sign.reset();
@@ -421,6 +422,7 @@ CK_RV digest_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR
         return CKR_ARGUMENTS_BAD;
     }
     if (s.digest->single_part) return wrong_form(s.digest);  // C_Digest finishes it
+    s.digest->multi_part = true;  // a size query here makes it multi-part (no C_Digest after it)
     const CK_RV rv = copy_out(jpki::digest_size(s.digest->hasher.algorithm()), out, out_len,
                               [&](std::vector<CK_BYTE>& value) {
                                   auto d = s.digest->hasher.peek();

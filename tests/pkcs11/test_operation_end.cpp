@@ -67,6 +67,13 @@ TEST_CASE("C_Digest, C_DigestUpdate, C_DigestFinal of the wrong form end the ope
         CHECK_RV(digest_final(h, &out), CKR_OPERATION_ACTIVE);
         CHECK_RV(digest(h, data, &out), CKR_OPERATION_NOT_INITIALIZED);
     }
+    SECTION("C_Digest after a C_DigestFinal size query (no C_DigestUpdate before it)")
+    {
+        REQUIRE_RV(fl()->C_DigestInit(h, &sha256), CKR_OK);
+        REQUIRE_RV(digest_final(h, nullptr), CKR_OK);
+        CHECK_RV(digest(h, data, &out), CKR_OPERATION_ACTIVE);
+        CHECK_RV(digest_final(h, &out), CKR_OPERATION_NOT_INITIALIZED);
+    }
     SECTION("C_DigestUpdate after C_Digest was told the buffer is too small")
     {
         REQUIRE_RV(fl()->C_DigestInit(h, &sha256), CKR_OK);
@@ -123,6 +130,13 @@ TEST_CASE("C_Sign, C_SignUpdate, C_SignFinal of the wrong form end the operation
         REQUIRE_RV(sign_once(h, data, nullptr), CKR_OK);
         CHECK_RV(fl()->C_SignUpdate(h, data.data(), data.size()), CKR_OPERATION_ACTIVE);
         CHECK_RV(sign_once(h, data, &sig), CKR_OPERATION_NOT_INITIALIZED);
+    }
+    SECTION("C_Sign after a C_SignFinal size query (no C_SignUpdate before it)")
+    {
+        REQUIRE_RV(fl()->C_SignInit(h, &m, key), CKR_OK);
+        REQUIRE_RV(sign_final(h, nullptr), CKR_OK);
+        CHECK_RV(sign_once(h, data, &sig), CKR_OPERATION_ACTIVE);
+        CHECK_RV(sign_final(h, &sig), CKR_OPERATION_NOT_INITIALIZED);
     }
     SECTION("CKM_RSA_PKCS: C_Sign after C_SignUpdate")
     {
