@@ -2,12 +2,15 @@
 # Quick-start command (b): installs what is missing, builds, and runs the whole test suite
 # through ctest. Exits non-zero when anything fails.
 #
-#   tools/test.sh [--sanitize] [--build-dir DIR] [--skip-deps] [-- CTEST_ARGS...]
+#   tools/test.sh [--sanitize] [--build-dir DIR] [--skip-deps] [--no-browsers] [-- CTEST_ARGS...]
 #
-#   --sanitize   build into build-asan/ with ASan+UBSan and run the suite there
-#   --build-dir  build directory (default build/ or build-asan/)
-#   --skip-deps  do not run tools/dev/install-deps.sh
-#   CTEST_ARGS   passed to ctest, e.g. `-- -L pcsc` or `-- -R config`
+#   --sanitize     build into build-asan/ with ASan+UBSan and run the suite there
+#   --build-dir    build directory (default build/ or build-asan/)
+#   --skip-deps    do not run tools/dev/install-deps.sh
+#   --no-browsers  do not install Chromium and Firefox ESR (the browser tests then report
+#                  themselves skipped); the normal run installs them, the sanitizer run, which
+#                  excludes those tests, does not
+#   CTEST_ARGS     passed to ctest, e.g. `-- -L pcsc` or `-- -R config`
 #
 # Tests that need PC/SC run themselves under tools/dev/pcsc-env.sh: each gets a private pcscd
 # and vpcd in its own mount+network namespace, so a pcscd the machine already runs is neither
@@ -19,6 +22,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 sanitize=0
 build_dir=""
 skip_deps=0
+browsers=1
 ctest_extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,8 +30,9 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
     --build-dir=*) build_dir=${1#--build-dir=} ;;
     --skip-deps) skip_deps=1 ;;
+    --no-browsers) browsers=0 ;;
     --) shift; ctest_extra=("$@"); break ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument: $1" >&2; exit 64 ;;
   esac
   shift
@@ -57,7 +62,10 @@ trap 'exit 143' TERM
 
 if [ "$skip_deps" = 0 ]; then
   phase "dependencies"
-  "$src/tools/dev/install-deps.sh"
+  deps_args=()
+  # The browser tests (label browser) run in the normal build only (they are `clients`).
+  [ "$sanitize" = 0 ] && [ "$browsers" = 1 ] && deps_args+=(--browsers)
+  "$src/tools/dev/install-deps.sh" ${deps_args[@]+"${deps_args[@]}"}
   phase_done "dependencies"
 fi
 

@@ -2,9 +2,13 @@
 # Installs the Debian 12 packages mynacard needs to build, test and demo. Idempotent: when every
 # package is already installed it does nothing (no `apt-get update`, no root needed).
 #
-#   tools/dev/install-deps.sh            install what is missing (as root)
-#   tools/dev/install-deps.sh --list     print the package list, one per line
-#   tools/dev/install-deps.sh --check    exit 1 when something is missing, install nothing
+#   tools/dev/install-deps.sh [--browsers]          install what is missing (as root)
+#   tools/dev/install-deps.sh [--browsers] --list   print the package list, one per line
+#   tools/dev/install-deps.sh [--browsers] --check  exit 1 when something is missing, install nothing
+#
+# --browsers adds the browsers of the browser tests (label `browser`): Chromium and Firefox ESR.
+# tools/test.sh asks for them. They are large and not needed to build, so failing to install
+# them is not an error: the script says so, and the browser tests report themselves skipped.
 #
 # This list is the one place that says which packages the project uses; README.md
 # "Dependencies" explains why each is there.
@@ -27,37 +31,58 @@ packages=(
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )
+# Real browsers for tests/browser (only with --browsers).
+browser_packages=(chromium firefox-esr)
 
+with_browsers=0
+mode=install
+for arg in "$@"; do
+  case $arg in
+    --browsers) with_browsers=1 ;;
+    --list) mode=list ;;
+    --check) mode=check ;;
+    *) echo "usage: $0 [--browsers] [--list|--check]" >&2; exit 64 ;;
+  esac
+done
+
+# Prints the packages among "$@" that are not installed.
 missing_packages() {
   local p status
-  for p in "${packages[@]}"; do
+  for p in "$@"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
     [ "$status" = "installed" ] || echo "$p"
   done
 }
 
-case "${1:-}" in
-  --list) printf '%s\n' "${packages[@]}"; exit 0 ;;
-  --check)
-    missing=$(missing_packages)
+wanted_browsers=()
+[ "$with_browsers" = 1 ] && wanted_browsers=("${browser_packages[@]}")
+
+case $mode in
+  list) printf '%s\n' "${packages[@]}" ${wanted_browsers[@]+"${wanted_browsers[@]}"}; exit 0 ;;
+  check)
+    missing=$(missing_packages "${packages[@]}" ${wanted_browsers[@]+"${wanted_browsers[@]}"})
     if [ -n "$missing" ]; then echo "missing:" $missing; exit 1; fi
     exit 0 ;;
-  "") ;;
-  *) echo "usage: $0 [--list|--check]" >&2; exit 64 ;;
 esac
 
-mapfile -t missing < <(missing_packages)
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+mapfile -t missing < <(missing_packages "${packages[@]}")
+mapfile -t missing_browsers < <(missing_packages ${wanted_browsers[@]+"${wanted_browsers[@]}"})
+if [ "${#missing[@]}" -eq 0 ] && [ "${#missing_browsers[@]}" -eq 0 ]; then
+  echo "install-deps: all $(( ${#packages[@]} + ${#wanted_browsers[@]} )) packages present"
   exit 0
 fi
 if [ "$(id -u)" != "0" ]; then
-  echo "install-deps: missing packages: ${missing[*]}" >&2
-  echo "install-deps: run as root to install them" >&2
-  exit 1
+  if [ "${#missing[@]}" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]} ${missing_browsers[*]}" >&2
+    echo "install-deps: run as root to install them" >&2
+    exit 1
+  fi
+  echo "install-deps: browsers not installed: ${missing_browsers[*]} (run as root to install" \
+       "them); the browser tests will be skipped" >&2
+  exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ${missing[*]} ${missing_browsers[*]}"
 export DEBIAN_FRONTEND=noninteractive
 
 # Keep maintainer scripts from starting services (pcscd's postinst would start pcscd.socket):
@@ -75,11 +100,20 @@ cleanup() { if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
-
-mapfile -t still < <(missing_packages)
-if [ "${#still[@]}" -ne 0 ]; then
-  echo "install-deps: still missing after apt-get: ${still[*]}" >&2
-  exit 1
+if [ "${#missing[@]}" -ne 0 ]; then
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  mapfile -t still < <(missing_packages "${packages[@]}")
+  if [ "${#still[@]}" -ne 0 ]; then
+    echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+    exit 1
+  fi
+fi
+if [ "${#missing_browsers[@]}" -ne 0 ]; then
+  # Separately: a browser that cannot be installed (a mirror without it, no space) must not
+  # stop the build and the other tests; its tests then say why they are skipped.
+  if ! apt-get install -y -q --no-install-recommends "${missing_browsers[@]}"; then
+    echo "install-deps: WARNING: could not install ${missing_browsers[*]};" \
+         "the browser tests will be skipped" >&2
+  fi
 fi
 echo "install-deps: done"

@@ -1,0 +1,161 @@
+# Shared set-up for the browser and NSS-tool tests (run under tools/dev/pcsc-env.sh; sourced with
+# MODULE and VCARD set). On top of tests/pkcs11/clients/common.sh (the mynacard-vcard program on
+# the first vpcd reader, a private module configuration, $WORK, AUTH_LABEL/AUTH_PIN/...):
+#   - a server CA and a certificate for 127.0.0.1 (the browsers trust that CA through their NSS
+#     databases, the way a user would add a private CA);
+#   - start_server TLS: the test web server (tls_server.py) on 127.0.0.1, client certificates
+#     from the virtual card's auth CA required; stop by PID at exit;
+#   - start_group / stop_group: programs started in their own session (setsid), stopped with
+#     their whole process group (a browser is a tree of processes) by PGID, never by name;
+#   - ARTIFACTS: where screenshots are kept (CI artifacts), printed by the tests.
+here_browser=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here_browser/../pkcs11/clients/common.sh"
+
+SERVER_PID=""
+GROUPS_STARTED=()
+# Steps carry the seconds since the test began, to see where a slow CI run spends its time.
+step() { echo "== [${SECONDS}s] $*"; }
+
+# Stops process group $1 (a setsid leader's PID = its PGID): SIGTERM to the group, up to 10 s,
+# then SIGKILL to the group.
+stop_group() {
+  local pgid=$1
+  [ -n "$pgid" ] || return 0
+  kill -0 -- "-$pgid" 2>/dev/null || return 0
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 -- "-$pgid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 -- "-$pgid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
+browser_cleanup() {
+  local rc=$?
+  local g
+  for g in ${GROUPS_STARTED[@]+"${GROUPS_STARTED[@]}"}; do stop_group "$g"; done
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  # common.sh's clean-up stops the virtual card and removes $WORK; it exits with $?.
+  (exit "$rc")
+  cleanup
+}
+trap browser_cleanup EXIT INT TERM
+
+# Runs "$@" as the leader of a new session and process group in the background; sets
+# STARTED_PGID (= its PID) and remembers it for the clean-up.
+start_group() {
+  setsid "$@" &
+  STARTED_PGID=$!
+  GROUPS_STARTED+=("$STARTED_PGID")
+}
+
+# Waits up to $2 seconds for the group leader $1 to exit; returns its exit status, or 124 when
+# it is still running (the caller decides; the clean-up stops it either way).
+wait_group_leader() {
+  local pid=$1 limit=$2 waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$waited" -ge $((limit * 10)) ]; then return 124; fi
+    # A zombie is reaped by wait below.
+    [ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ] && break
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  local rc=0
+  wait "$pid" 2>/dev/null || rc=$?
+  return "$rc"
+}
+
+ARTIFACTS=${MYNACARD_TEST_ARTIFACTS:-$WORK/artifacts}
+mkdir -p "$ARTIFACTS"
+
+# --- the server's certificate ------------------------------------------------------------------
+# A CA for the web server (not the card's), and a leaf for IP 127.0.0.1 signed by it. EC P-256:
+# generated in milliseconds.
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/O=mynacard test/CN=mynacard test server CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$WORK/server_ca.key" -out "$WORK/server_ca.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -subj "/O=mynacard test/CN=127.0.0.1" -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+cat > "$WORK/server.ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1
+EXT
+openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/server_ca.pem" -CAkey "$WORK/server_ca.key" \
+  -CAcreateserial -days 2 -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>/dev/null
+
+# The card's auth certificate as the server will see it (what the virtual card holds).
+AUTH_CERT_SHA256=$(openssl x509 -in "$WORK/pki/auth.pem" -outform DER | sha256sum | cut -d' ' -f1)
+
+# --- the test web server -----------------------------------------------------------------------
+SERVER_LOG=$WORK/server.log
+SERVER_PORT=""
+# start_server 1.2|1.3|any
+start_server() {
+  local tls=$1
+  : > "$SERVER_LOG"
+  rm -f "$WORK/server.port"
+  python3 "$here_browser/tls_server.py" --cert "$WORK/server.pem" --key "$WORK/server.key" \
+    --client-ca "$WORK/pki/auth_ca.pem" --tls "$tls" --port-file "$WORK/server.port" \
+    --log "$SERVER_LOG" 2>"$WORK/server.stderr" &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$WORK/server.port" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.stderr" >&2; fail "test server exited"; }
+    sleep 0.1
+  done
+  [ -s "$WORK/server.port" ] || fail "test server did not start"
+  SERVER_PORT=$(cat "$WORK/server.port")
+  SERVER_URL="https://127.0.0.1:$SERVER_PORT/"
+  echo "test server: $SERVER_URL (TLS $tls), log $SERVER_LOG"
+}
+
+# Number of requests in the server log for path $1 carrying the card's auth certificate.
+card_requests() {
+  python3 - "$SERVER_LOG" "$AUTH_CERT_SHA256" "$1" <<'PY'
+import json, sys
+log, sha, path = sys.argv[1:4]
+n = 0
+for line in open(log, encoding="utf-8"):
+    r = json.loads(line)
+    if r.get("event") == "request" and r.get("client_sha256") == sha and r.get("path") == path:
+        n += 1
+print(n)
+PY
+}
+
+# The TLS version of the card's requests ("TLSv1.2" / "TLSv1.3"), one line each.
+card_request_versions() {
+  python3 - "$SERVER_LOG" "$AUTH_CERT_SHA256" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if r.get("event") == "request" and r.get("client_sha256") == sys.argv[2]:
+        print(r.get("tls"))
+PY
+}
+
+show_server_log() { echo "--- server log"; cat "$SERVER_LOG"; echo "---"; }
+
+# Whether the virtual card does RSA-PSS (its `pss` switch, MYNACARD_VCARD_SWITCHES): then TLS 1.3
+# client authentication can work; without it a TLS 1.3 CertificateVerify (RSA-PSS only, RFC 8446
+# §4.4.3) cannot be made with the card's key.
+vcard_has_pss() {
+  case ",${MYNACARD_VCARD_SWITCHES:-}," in *,pss,*) return 0 ;; *) return 1 ;; esac
+}
+
+# An NSS database in $1 with the module registered (modutil, as a user or `card-cp setup` would)
+# and the test server's CA trusted for TLS servers.
+make_nss_db() {
+  local db=$1
+  mkdir -p "$db"
+  modutil -create -dbdir "sql:$db" -force >/dev/null
+  # -force: no "are you sure" prompt (modutil asks when a browser might be running).
+  modutil -add mynacard -libfile "$MODULE" -dbdir "sql:$db" -force >/dev/null
+  certutil -A -d "sql:$db" -n "mynacard test server CA" -t "C,," -i "$WORK/server_ca.pem"
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Firefox ESR (Debian's `firefox-esr`, headless) logs in to the test web server with the virtual
+# card's auth key through the module, set up the way a user's machine is:
+#   - the module is registered in the profile's NSS database (cert9.db/key4.db/pkcs11.txt) with
+#     modutil, as `card-cp setup` or a user following Mozilla's instructions does;
+#   - the certificate is chosen without a dialog: security.default_personal_cert =
+#     "Select Automatically" in the profile's user.js;
+#   - the PIN reaches NSS through NSS's password callback, answered by nss_pin_hook.so
+#     (LD_PRELOAD) for the auth token only; every other token Firefox asks about is logged
+#     and gets no password (the user cancelling).
+# Firefox is driven over Marionette (marionette.py; geckodriver is not in Debian 12): load the
+# page, read its DOM, take a screenshot, quit.
+#
+#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13
+#   tls12: the page must show (PASS: the server logged a TLS 1.2 request with the card's
+#          certificate, and the DOM shows that certificate's SHA-256).
+#   tls13: with the virtual card's `pss` switch the same over TLS 1.3; without it the card has
+#          no signature scheme TLS 1.3 allows for a client (RFC 8446 §4.4.3), so no request may
+#          carry the card's certificate and Firefox must show an error page.
+# Exit 77 (ctest: skipped, with the reason printed) when firefox-esr is not installed.
+MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
+if ! command -v firefox-esr >/dev/null; then
+  echo "SKIP: firefox-esr is not installed (tools/dev/install-deps.sh --browsers installs it;" \
+       "it could not be installed on this machine)"
+  exit 77
+fi
+source "$(dirname "$0")/common.sh"
+PIN_HOOK=$(realpath "$PIN_HOOK")
+
+case $CASE in
+  tls12) tls=1.2 ;;
+  tls13) tls=1.3 ;;
+  *) fail "unknown case $CASE" ;;
+esac
+expect_page=1
+if [ "$CASE" = tls13 ] && ! vcard_has_pss; then expect_page=0; fi
+
+export HOME=$WORK/home
+mkdir -p "$HOME"
+profile=$WORK/firefox-profile
+make_nss_db "$profile"
+cat > "$profile/user.js" <<'JS'
+// The certificate is chosen without a dialog (Firefox: Settings > Certificates > "Select one
+// automatically").
+user_pref("security.default_personal_cert", "Select Automatically");
+// Marionette on a free port; Firefox writes it to MarionetteActivePort in the profile.
+user_pref("marionette.port", 0);
+// No first-run pages, no background requests (the test's network namespace has loopback only).
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("browser.aboutwelcome.enabled", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("app.update.disabledForTesting", true);
+user_pref("browser.safebrowsing.update.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("security.OCSP.enabled", 0);
+JS
+
+step "set up"; start_server "$tls"
+
+export MYNACARD_TEST_NSS_PIN=$AUTH_PIN
+export MYNACARD_TEST_NSS_PIN_TOKEN=$AUTH_LABEL
+export MYNACARD_TEST_NSS_PIN_LOG=$WORK/pin.log
+shot=$ARTIFACTS/firefox-$CASE$([ "$expect_page" = 1 ] || echo -no-pss).png
+rm -f "$shot" "$profile/MarionetteActivePort"
+
+step "firefox-esr --headless --marionette: $SERVER_URL (TLS $tls)"
+start_group env LD_PRELOAD="$PIN_HOOK" MOZ_HEADLESS_WIDTH=1024 MOZ_HEADLESS_HEIGHT=640 \
+  firefox-esr --headless --marionette --no-remote --profile "$profile" about:blank \
+  >"$WORK/firefox.log" 2>&1
+firefox_pid=$STARTED_PGID
+mrc=0
+timeout 150 python3 "$(dirname "$0")/marionette.py" --port-file "$profile/MarionetteActivePort" \
+  --url "$SERVER_URL" --screenshot "$shot" --result "$WORK/result.json" || mrc=$?
+rc=0
+wait_group_leader "$firefox_pid" 30 || rc=$?
+stop_group "$firefox_pid"
+
+step "done"; echo "--- PIN callback log"; cat "$WORK/pin.log" 2>/dev/null || echo "(none)"
+show_server_log
+[ "$mrc" = 0 ] || { tail -40 "$WORK/firefox.log" >&2; fail "Marionette session failed ($mrc)"; }
+[ "$rc" = 0 ] || echo "note: firefox-esr exit status $rc after Marionette:Quit"
+echo "--- page"; cat "$WORK/result.json"; echo
+[ -s "$shot" ] && echo "screenshot: $shot"
+
+field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$WORK/result.json" "$1"; }
+if [ "$expect_page" = 1 ]; then
+  n=$(card_requests /)
+  [ "$n" -ge 1 ] || fail "the server logged no request with the card's certificate"
+  versions=$(card_request_versions | sort -u)
+  [ "$versions" = "TLSv$tls" ] || fail "card requests over '$versions', expected TLSv$tls"
+  [ -z "$(field navigate_error)" ] || fail "navigation failed: $(field navigate_error)"
+  [ "$(field status)" = mynacard-authenticated ] || fail "the DOM does not show the authenticated page"
+  [ "$(field client_sha256)" = "$AUTH_CERT_SHA256" ] ||
+    fail "the page names certificate $(field client_sha256), not the card's $AUTH_CERT_SHA256"
+  grep -q "answered=1" "$WORK/pin.log" || fail "NSS never asked for the auth PIN"
+  [ -s "$shot" ] || fail "no screenshot"
+  echo "firefox $CASE: page shown to the card's certificate over TLSv$tls"
+else
+  n=$(card_requests /)
+  [ "$n" = 0 ] || fail "a TLS 1.3 request carried the card's certificate without PSS"
+  [ "$(field status)" != mynacard-authenticated ] || fail "the page showed without client authentication"
+  err=$(field navigate_error)
+  [ -n "$err" ] || fail "Firefox reported no error page"
+  echo "firefox $CASE without PSS: Firefox's error: $err"
+fi
+echo "firefox: all checks passed"
