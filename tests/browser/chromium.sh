@@ -97,7 +97,10 @@ if [ "$expect_page" = 1 ]; then
       fail "the DOM does not show the authenticated page"; }
   grep -q "<code id=\"client-sha256\">$AUTH_CERT_SHA256</code>" "$WORK/dom.html" ||
     fail "the page does not name the card's certificate ($AUTH_CERT_SHA256)"
-  grep -q "answered=1" "$WORK/pin.log" || fail "NSS never asked for the auth PIN"
+  # One page load, one login: the auth PIN was asked for (and sent) exactly once.
+  asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
+  [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
+  ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
   [ -s "$shot" ] || fail "no screenshot"
   echo "chromium $CASE: page shown to the card's certificate over TLSv$tls"
 else

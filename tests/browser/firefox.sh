@@ -16,7 +16,8 @@
 #          certificate, and the DOM shows that certificate's SHA-256).
 #   tls13: with the virtual card's `pss` switch the same over TLS 1.3; without it the card has
 #          no signature scheme TLS 1.3 allows for a client (RFC 8446 §4.4.3), so no request may
-#          carry the card's certificate and Firefox must show an error page.
+#          carry the card's certificate and Firefox must show its own error page
+#          (SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT).
 # Exit 77 (ctest: skipped, with the reason printed) when firefox-esr is not installed.
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
 if ! command -v firefox-esr >/dev/null; then
@@ -67,7 +68,7 @@ shot=$ARTIFACTS/firefox-$CASE$([ "$expect_page" = 1 ] || echo -no-pss).png
 rm -f "$shot" "$profile/MarionetteActivePort"
 
 step "firefox-esr --headless --marionette: $SERVER_URL (TLS $tls)"
-start_group env LD_PRELOAD="$PIN_HOOK" MOZ_HEADLESS_WIDTH=1024 MOZ_HEADLESS_HEIGHT=640 \
+start_group env LD_PRELOAD="$PIN_HOOK" \
   firefox-esr --headless --marionette --no-remote --profile "$profile" about:blank \
   >"$WORK/firefox.log" 2>&1
 firefox_pid=$STARTED_PGID
@@ -95,15 +96,23 @@ if [ "$expect_page" = 1 ]; then
   [ "$(field status)" = mynacard-authenticated ] || fail "the DOM does not show the authenticated page"
   [ "$(field client_sha256)" = "$AUTH_CERT_SHA256" ] ||
     fail "the page names certificate $(field client_sha256), not the card's $AUTH_CERT_SHA256"
-  grep -q "answered=1" "$WORK/pin.log" || fail "NSS never asked for the auth PIN"
+  # One page load, one login: the auth PIN was asked for (and sent) exactly once.
+  asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
+  [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
+  ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
   [ -s "$shot" ] || fail "no screenshot"
   echo "firefox $CASE: page shown to the card's certificate over TLSv$tls"
 else
   n=$(card_requests /)
   [ "$n" = 0 ] || fail "a TLS 1.3 request carried the card's certificate without PSS"
   [ "$(field status)" != mynacard-authenticated ] || fail "the page showed without client authentication"
-  err=$(field navigate_error)
-  [ -n "$err" ] || fail "Firefox reported no error page"
-  echo "firefox $CASE without PSS: Firefox's error: $err"
+  [ -n "$(field navigate_error)" ] || fail "Firefox reported no error page"
+  # NSS finds no TLS 1.3 signature scheme for the card's key, so Firefox answers the server's
+  # CertificateRequest with no certificate, and the server (certificate required) ends the
+  # handshake with the certificate_required alert (RFC 8446 §4.4.2.4), which Firefox shows.
+  code=$(field error_code)
+  [ "$code" = SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT ] ||
+    fail "Firefox's error page shows '$code', expected SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT"
+  echo "firefox $CASE without PSS: Firefox's own error $code"
 fi
 echo "firefox: all checks passed"

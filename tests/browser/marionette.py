@@ -8,9 +8,10 @@ the server first sends {"applicationType": "gecko", "marionetteProtocol": 3}; a 
   marionette.py --port-file PROFILE/MarionetteActivePort --url URL --screenshot PNG --result JSON
 
 Loads URL, then writes to --result a JSON object:
-  {"navigate_error": null or Firefox's message (an error page names its code),
+  {"navigate_error": null, or Marionette's message when the load ended on an error page,
    "url": the document's URL, "status": text of #status, "client_sha256": text of
-   #client-sha256, "tls": text of #tls, "error_code": the error page's code when there is one}
+   #client-sha256, "tls": text of #tls, "error_code": on Firefox's error page
+   (about:neterror) the NSS/NSPR error name it shows, e.g. SSL_ERROR_..., else null}
 and a screenshot of the viewport to --screenshot. Ends by asking Firefox to quit.
 Exit status 0 when all of that could be done (what the page shows is the caller's to judge).
 """
@@ -77,11 +78,11 @@ def wait_port(path, timeout):
 
 SCRIPT = """
 const text = id => { const e = document.getElementById(id); return e ? e.textContent : null; };
+// Firefox's error pages (about:neterror) carry the NSS/PR error name, e.g. SSL_ERROR_...
 let code = null;
-try { code = document.getElementById('errorCode') ? document.getElementById('errorCode').textContent : null; } catch (e) {}
-if (!code && document.documentURI.startsWith('about:neterror')) {
-  try { code = document.getErrorInfo ? null : null; } catch (e) {}
-}
+try {
+  if (typeof document.getNetErrorInfo === 'function') code = document.getNetErrorInfo().errorCodeString || null;
+} catch (e) { code = 'getNetErrorInfo: ' + e; }
 return {url: document.documentURI, status: text('status'), client_sha256: text('client-sha256'),
         tls: text('tls'), error_code: code, body: document.body ? document.body.innerText : null};
 """
@@ -101,6 +102,9 @@ def main():
         "acceptInsecureCerts": False, "pageLoadStrategy": "normal"}}})
     if err:
         raise RuntimeError(f"NewSession: {err}")
+    err, _ = m.call("WebDriver:SetWindowRect", {"width": 1024, "height": 640})
+    if err:
+        print(f"marionette.py: SetWindowRect: {err}", file=sys.stderr)  # the screenshot's size only
     result = {"navigate_error": None}
     err, _ = m.call("WebDriver:Navigate", {"url": args.url})
     if err:
