@@ -9,12 +9,13 @@
 #   - the PIN reaches NSS through NSS's password callback, answered by nss_pin_hook.so
 #     (LD_PRELOAD) for the auth token only.
 #
-#   Usage: chromium.sh MODULE VCARD PIN_HOOK tls12|tls13
+#   Usage: chromium.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss
 #   tls12: the page must show (PASS: the server logged a TLS 1.2 request with the card's
 #          certificate, and the DOM shows that certificate's SHA-256).
-#   tls13: with the virtual card's `pss` switch the same over TLS 1.3; without it the card has
-#          no signature scheme TLS 1.3 allows for a client (RFC 8446 §4.4.3: RSA-PSS only), and
-#          Chromium must show its own error ERR_SSL_CLIENT_AUTH_NO_COMMON_ALGORITHMS.
+#   tls13-pss: with the virtual card's `pss` switch the same over TLS 1.3.
+#   tls13-no-pss: without it the card has no signature scheme TLS 1.3 allows for a client
+#          (RFC 8446 §4.4.3: RSA-PSS only), and Chromium must report its own error
+#          ERR_SSL_CLIENT_AUTH_NO_COMMON_ALGORITHMS.
 # Exit 77 (ctest: skipped, with the reason printed) when chromium is not installed.
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
 if ! command -v chromium >/dev/null; then
@@ -25,13 +26,7 @@ fi
 source "$(dirname "$0")/common.sh"
 PIN_HOOK=$(realpath "$PIN_HOOK")
 
-case $CASE in
-  tls12) tls=1.2 ;;
-  tls13) tls=1.3 ;;
-  *) fail "unknown case $CASE" ;;
-esac
-expect_page=1
-if [ "$CASE" = tls13 ] && ! vcard_has_pss; then expect_page=0; fi
+tls=$TLS expect_page=$EXPECT_PAGE
 
 # --- the user's NSS database -------------------------------------------------------------------
 export HOME=$WORK/home
@@ -64,7 +59,7 @@ mount --bind "$etc" /etc/chromium
 export MYNACARD_TEST_NSS_PIN=$AUTH_PIN
 export MYNACARD_TEST_NSS_PIN_TOKEN=$AUTH_LABEL
 export MYNACARD_TEST_NSS_PIN_LOG=$WORK/pin.log
-shot=$ARTIFACTS/chromium-$CASE$([ "$expect_page" = 1 ] || echo -no-pss).png
+shot=$ARTIFACTS/chromium-$CASE.png
 rm -f "$shot"
 # --no-sandbox: the test runs as root (pcsc-env.sh needs root for its namespaces), and Chromium
 # refuses to start as root with its sandbox (the setuid/user-namespace sandbox cannot drop

@@ -9,6 +9,31 @@
 #     their whole process group (a browser is a tree of processes) by PGID, never by name;
 #   - ARTIFACTS: where screenshots are kept (CI artifacts), printed by the tests.
 here_browser=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Browser tests set CASE before sourcing this file:
+#   tls12         TLS 1.2; the virtual card's switches as the environment sets them
+#   tls13-no-pss  TLS 1.3 with the virtual card's `pss` switch off: the browser must fail
+#   tls13-pss     TLS 1.3 with it on: the page must show
+# The pss switch is the case's own choice, whatever MYNACARD_VCARD_SWITCHES (a CI switch matrix)
+# says; it must be set before common.sh below starts the virtual card.
+if [ -n "${CASE:-}" ]; then
+  case $CASE in
+    tls12) TLS=1.2; EXPECT_PAGE=1 ;;
+    tls13-no-pss) TLS=1.3; EXPECT_PAGE=0 ;;
+    tls13-pss) TLS=1.3; EXPECT_PAGE=1 ;;
+    *) echo "FAIL: unknown case $CASE" >&2; exit 64 ;;
+  esac
+  if [ "$CASE" != tls12 ]; then
+    switches=""
+    IFS=, read -ra names <<< "${MYNACARD_VCARD_SWITCHES:-}"
+    for n in ${names[@]+"${names[@]}"}; do
+      [ -n "$n" ] && [ "$n" != pss ] && switches="${switches:+$switches,}$n"
+    done
+    [ "$CASE" = tls13-pss ] && switches="${switches:+$switches,}pss"
+    export MYNACARD_VCARD_SWITCHES=$switches
+  fi
+fi
+
 source "$here_browser/../pkcs11/clients/common.sh"
 
 SERVER_PID=""
@@ -141,13 +166,6 @@ PY
 }
 
 show_server_log() { echo "--- server log"; cat "$SERVER_LOG"; echo "---"; }
-
-# Whether the virtual card does RSA-PSS (its `pss` switch, MYNACARD_VCARD_SWITCHES): then TLS 1.3
-# client authentication can work; without it a TLS 1.3 CertificateVerify (RSA-PSS only, RFC 8446
-# §4.4.3) cannot be made with the card's key.
-vcard_has_pss() {
-  case ",${MYNACARD_VCARD_SWITCHES:-}," in *,pss,*) return 0 ;; *) return 1 ;; esac
-}
 
 # An NSS database in $1 with the module registered (modutil, as a user or `card-cp setup` would)
 # and the test server's CA trusted for TLS servers.

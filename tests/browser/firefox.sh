@@ -11,13 +11,13 @@
 # Firefox is driven over Marionette (marionette.py; geckodriver is not in Debian 12): load the
 # page, read its DOM, take a screenshot, quit.
 #
-#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13
+#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss
 #   tls12: the page must show (PASS: the server logged a TLS 1.2 request with the card's
 #          certificate, and the DOM shows that certificate's SHA-256).
-#   tls13: with the virtual card's `pss` switch the same over TLS 1.3; without it the card has
-#          no signature scheme TLS 1.3 allows for a client (RFC 8446 §4.4.3), so no request may
-#          carry the card's certificate and Firefox must show its own error page
-#          (SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT).
+#   tls13-pss: with the virtual card's `pss` switch the same over TLS 1.3.
+#   tls13-no-pss: without it the card has no signature scheme TLS 1.3 allows for a client
+#          (RFC 8446 §4.4.3), so no request may carry the card's certificate and Firefox must
+#          show its own error page (SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT).
 # Exit 77 (ctest: skipped, with the reason printed) when firefox-esr is not installed.
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
 if ! command -v firefox-esr >/dev/null; then
@@ -28,13 +28,7 @@ fi
 source "$(dirname "$0")/common.sh"
 PIN_HOOK=$(realpath "$PIN_HOOK")
 
-case $CASE in
-  tls12) tls=1.2 ;;
-  tls13) tls=1.3 ;;
-  *) fail "unknown case $CASE" ;;
-esac
-expect_page=1
-if [ "$CASE" = tls13 ] && ! vcard_has_pss; then expect_page=0; fi
+tls=$TLS expect_page=$EXPECT_PAGE
 
 export HOME=$WORK/home
 mkdir -p "$HOME"
@@ -64,7 +58,7 @@ step "set up"; start_server "$tls"
 export MYNACARD_TEST_NSS_PIN=$AUTH_PIN
 export MYNACARD_TEST_NSS_PIN_TOKEN=$AUTH_LABEL
 export MYNACARD_TEST_NSS_PIN_LOG=$WORK/pin.log
-shot=$ARTIFACTS/firefox-$CASE$([ "$expect_page" = 1 ] || echo -no-pss).png
+shot=$ARTIFACTS/firefox-$CASE.png
 rm -f "$shot" "$profile/MarionetteActivePort"
 
 step "firefox-esr --headless --marionette: $SERVER_URL (TLS $tls)"
