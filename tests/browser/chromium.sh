@@ -20,7 +20,7 @@
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
 if ! command -v chromium >/dev/null; then
   echo "SKIP: chromium is not installed (tools/dev/install-deps.sh --browsers installs it;" \
-       "it could not be installed on this machine)"
+       "tools/test.sh runs it unless --no-browsers; here it is not installed)"
   exit 77
 fi
 source "$(dirname "$0")/common.sh"
@@ -36,12 +36,7 @@ make_nss_db "$HOME/.pki/nssdb"
 start_server "$tls"
 
 # --- the policy, inside this test's mount namespace only ---------------------------------------
-# pcsc-env.sh runs us in a private mount namespace (unshare --mount, propagation private): a bind
-# mount here is seen by this test's processes alone and vanishes with them. Refuse to go on when
-# that is not so, rather than write to the machine's /etc.
-[ "${MYNACARD_PCSC_ENV:-}" = 1 ] || fail "must run under tools/dev/pcsc-env.sh"
-[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] ||
-  fail "not in a private mount namespace: will not mount over /etc/chromium"
+require_private_mounts /etc/chromium
 etc=$WORK/etc-chromium
 mkdir -p "$etc/policies/managed"
 if [ -d /etc/chromium ]; then cp -a /etc/chromium/. "$etc/"; fi

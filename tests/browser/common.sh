@@ -167,13 +167,25 @@ PY
 
 show_server_log() { echo "--- server log"; cat "$SERVER_LOG"; echo "---"; }
 
-# An NSS database in $1 with the module registered (modutil, as a user or `card-cp setup` would)
-# and the test server's CA trusted for TLS servers.
+# An NSS database in $1 with the module registered (modutil, as a user or `card-cp setup` would;
+# not with a second argument "no-module") and the test server's CA trusted for TLS servers.
 make_nss_db() {
   local db=$1
   mkdir -p "$db"
   modutil -create -dbdir "sql:$db" -force >/dev/null
-  # -force: no "are you sure" prompt (modutil asks when a browser might be running).
-  modutil -add mynacard -libfile "$MODULE" -dbdir "sql:$db" -force >/dev/null
+  if [ "${2:-}" != no-module ]; then
+    # -force: no "are you sure" prompt (modutil asks when a browser might be running).
+    modutil -add mynacard -libfile "$MODULE" -dbdir "sql:$db" -force >/dev/null
+  fi
   certutil -A -d "sql:$db" -n "mynacard test server CA" -t "C,," -i "$WORK/server_ca.pem"
+}
+
+# Fails unless this test runs in a mount namespace of its own (pcsc-env.sh: unshare --mount,
+# propagation private), where a bind mount over a system directory is seen by this test's
+# processes alone and vanishes with them. Tests call it before mounting over anything, rather
+# than ever write to the machine's own directories.
+require_private_mounts() {
+  [ "${MYNACARD_PCSC_ENV:-}" = 1 ] || fail "must run under tools/dev/pcsc-env.sh"
+  [ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] ||
+    fail "not in a private mount namespace: will not mount over $1"
 }

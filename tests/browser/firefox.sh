@@ -2,7 +2,10 @@
 # Firefox ESR (Debian's `firefox-esr`, headless) logs in to the test web server with the virtual
 # card's auth key through the module, set up the way a user's machine is:
 #   - the module is registered in the profile's NSS database (cert9.db/key4.db/pkcs11.txt) with
-#     modutil, as `card-cp setup` or a user following Mozilla's instructions does;
+#     modutil, as `card-cp setup` or a user following Mozilla's instructions does; or, with
+#     VIA=policy, by the enterprise policy SecurityDevices in policies.json, as an administrator
+#     does (Firefox ESR reads <install dir>/distribution/policies.json; the test bind-mounts a
+#     private copy of that directory inside its own mount namespace, the machine's stays as it is);
 #   - the certificate is chosen without a dialog: security.default_personal_cert =
 #     "Select Automatically" in the profile's user.js;
 #   - the PIN reaches NSS through NSS's password callback, answered by nss_pin_hook.so
@@ -11,7 +14,7 @@
 # Firefox is driven over Marionette (marionette.py; geckodriver is not in Debian 12): load the
 # page, read its DOM, take a screenshot, quit.
 #
-#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss
+#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss [modutil|policy]
 #   tls12: the page must show (PASS: the server logged a TLS 1.2 request with the card's
 #          certificate, and the DOM shows that certificate's SHA-256).
 #   tls13-pss: with the virtual card's `pss` switch the same over TLS 1.3.
@@ -19,10 +22,10 @@
 #          (RFC 8446 §4.4.3), so no request may carry the card's certificate and Firefox must
 #          show its own error page (SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT).
 # Exit 77 (ctest: skipped, with the reason printed) when firefox-esr is not installed.
-MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
+MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4 VIA=${5:-modutil}
 if ! command -v firefox-esr >/dev/null; then
   echo "SKIP: firefox-esr is not installed (tools/dev/install-deps.sh --browsers installs it;" \
-       "it could not be installed on this machine)"
+       "tools/test.sh runs it unless --no-browsers; here it is not installed)"
   exit 77
 fi
 source "$(dirname "$0")/common.sh"
@@ -33,7 +36,26 @@ tls=$TLS expect_page=$EXPECT_PAGE
 export HOME=$WORK/home
 mkdir -p "$HOME"
 profile=$WORK/firefox-profile
-make_nss_db "$profile"
+case $VIA in
+  modutil) make_nss_db "$profile" ;;
+  policy)
+    make_nss_db "$profile" no-module
+    # Only the policy can bring the module in: the profile's module list does not name it.
+    ! grep -qF "$MODULE" "$profile/pkcs11.txt" || fail "the profile already lists the module"
+    firefox_dir=$(dirname "$(readlink -f "$(command -v firefox-esr)")")
+    [ -d "$firefox_dir/distribution" ] || fail "no $firefox_dir/distribution to mount over"
+    require_private_mounts "$firefox_dir/distribution"
+    dist=$WORK/firefox-distribution
+    mkdir -p "$dist"
+    cp -a "$firefox_dir/distribution/." "$dist/"
+    python3 - "$dist/policies.json" "$MODULE" <<'PY'
+import json, sys
+json.dump({"policies": {"SecurityDevices": {"Add": {"mynacard": sys.argv[2]}}}}, open(sys.argv[1], "w"))
+PY
+    mount --bind "$dist" "$firefox_dir/distribution"
+    ;;
+  *) fail "unknown way to register the module: $VIA" ;;
+esac
 cat > "$profile/user.js" <<'JS'
 // The certificate is chosen without a dialog (Firefox: Settings > Certificates > "Select one
 // automatically").
@@ -58,7 +80,7 @@ step "set up"; start_server "$tls"
 export MYNACARD_TEST_NSS_PIN=$AUTH_PIN
 export MYNACARD_TEST_NSS_PIN_TOKEN=$AUTH_LABEL
 export MYNACARD_TEST_NSS_PIN_LOG=$WORK/pin.log
-shot=$ARTIFACTS/firefox-$CASE.png
+shot=$ARTIFACTS/firefox-$CASE$([ "$VIA" = modutil ] || echo "-$VIA").png
 rm -f "$shot" "$profile/MarionetteActivePort"
 
 step "firefox-esr --headless --marionette: $SERVER_URL (TLS $tls)"
