@@ -1,5 +1,5 @@
 // Fuzz target: the OCSP client of the suspension checks (lib/revocation/ocsp_check.cpp and the
-// HTTP exchange in http.cpp, pin-and-suspension.md §3.5) against a responder thread on
+// HTTP exchange in http.cpp over libcurl, pin-and-suspension.md §3.5) against a responder thread on
 // 127.0.0.1 that answers with the fuzz input: HTTP framing, DER parse, response status, basic
 // response signature (issuer or delegated OCSPSigning responder), nonce, CertID look-up,
 // freshness against the injected clock.

@@ -72,7 +72,7 @@ CK_RV digest_key(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
 CK_RV digest_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len);
 
 // §5.11 signing (on the card)
-CK_RV sign_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key);
+CK_RV sign_init(Module& m, ModuleLock& lock, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key);
 CK_RV sign(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
            CK_ULONG_PTR sig_len);
 CK_RV sign_update(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len);

@@ -50,7 +50,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) { return guard("C_DigestUpdate", [&](Module& m) { return digest_update(m, hSession, pPart, ulPartLen); }); }
 CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey) { return guard("C_DigestKey", [&](Module& m) { return digest_key(m, hSession, hKey); }); }
 CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen) { return guard("C_DigestFinal", [&](Module& m) { return digest_final(m, hSession, pDigest, pulDigestLen); }); }
-CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) { return guard("C_SignInit", [&](Module& m) { return sign_init(m, hSession, pMechanism, hKey); }); }
+CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) { return guard_locked("C_SignInit", [&](Module& m, ModuleLock& lock) { return sign_init(m, lock, hSession, pMechanism, hKey); }); }
 CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) { return guard("C_Sign", [&](Module& m) { return sign(m, hSession, pData, ulDataLen, pSignature, pulSignatureLen); }); }
 CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) { return guard("C_SignUpdate", [&](Module& m) { return sign_update(m, hSession, pPart, ulPartLen); }); }
 CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) { return guard("C_SignFinal", [&](Module& m) { return sign_final(m, hSession, pSignature, pulSignatureLen); }); }

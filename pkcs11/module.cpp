@@ -130,8 +130,10 @@ CK_RV finalize(CK_VOID_PTR reserved)
         if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
         m->finalizing = true;
         // A waiter may be between registering and blocking; cancel until every one is gone.
-        while (!m->waiters.empty()) {
+        // Likewise revocation look-ups running without the lock (sign_gate.cpp).
+        while (!m->waiters.empty() || m->gate_calls != 0) {
             for (apdu::PcscContext* w : m->waiters) w->cancel();
+            if (m->gate_calls != 0) m->gate->cancel();
             lock.unlock();
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
             if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;

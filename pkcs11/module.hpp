@@ -100,6 +100,9 @@ public:
     /// Blocked C_WaitForSlotEvent callers and their private PC/SC contexts (cancelled by
     /// C_Finalize; each waiter removes its own entry before returning).
     std::vector<apdu::PcscContext*> waiters;
+    /// C_SignInit calls asking the suspension checks with the module lock released
+    /// (decide_unlocked in sign_gate.cpp); C_Finalize cancels the gate and waits for them.
+    std::size_t gate_calls = 0;
 
     CK_ULONG new_handle() { return next_handle++; }
 };

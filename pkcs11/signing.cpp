@@ -111,36 +111,54 @@ CK_RV check_mechanism(CK_MECHANISM_PTR mech, bool signs, const MechanismSpec** s
 
 }  // namespace
 
+/// The key C_SignInit would use: a private key of the session's token, logged in.
+static CK_RV signing_key(Module& m, Session& s, Card& card, CK_OBJECT_HANDLE key, ObjectPtr& object)
+{
+    sync_login(card);
+    object = token_object(m, s, key);
+    if (!object || object->object_class == CKO_CERTIFICATE) return CKR_KEY_HANDLE_INVALID;
+    const bool logged_in = card.token(s.token).logged_in;
+    if (object->is_private && !logged_in) return CKR_USER_NOT_LOGGED_IN;
+    if (object->object_class != CKO_PRIVATE_KEY || !object->key) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+    if (!logged_in) return CKR_USER_NOT_LOGGED_IN;
+    return CKR_OK;
+}
+
 /// C_SignInit (§5.11). Also where the suspension checks decide (pin-and-suspension.md §3.8).
-CK_RV sign_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key)
+CK_RV sign_init(Module& m, ModuleLock& lock, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key)
 {
     Lookup l = lookup(m, h);
     if (l.rv != CKR_OK) return l.rv;
     if (mech == nullptr) return CKR_ARGUMENTS_BAD;
-    Session& s = *l.session;
-    if (s.sign) return CKR_OPERATION_ACTIVE;
+    if (l.session->sign) return CKR_OPERATION_ACTIVE;
     const MechanismSpec* spec = nullptr;
     if (CK_RV rv = check_mechanism(mech, true, &spec); rv != CKR_OK) return rv;
-    sync_login(*l.card);
-    ObjectPtr object = token_object(m, s, key);
-    if (!object || object->object_class == CKO_CERTIFICATE) return CKR_KEY_HANDLE_INVALID;
-    const bool logged_in = l.card->token(s.token).logged_in;
-    if (object->is_private && !logged_in) return CKR_USER_NOT_LOGGED_IN;
-    if (object->object_class != CKO_PRIVATE_KEY || !object->key) return CKR_KEY_FUNCTION_NOT_PERMITTED;
-    if (!logged_in) return CKR_USER_NOT_LOGGED_IN;
+    ObjectPtr object;
+    if (CK_RV rv = signing_key(m, *l.session, *l.card, key, object); rv != CKR_OK) return rv;
     if (m.gate) {
-        const auto cert = l.card->certificates.find(jpki::cert_for(*object->key));
-        if (cert != l.card->certificates.end()) {
-            const GateVerdict verdict = m.gate->decide(*object->key, cert->second,
-                                                       l.card->session.info().identity.serial);
+        // The checks may wait for a responder: asked with the module lock released (issue 10
+        // §4), so everything above is looked up again afterwards - the session may have been
+        // closed, the card removed or swapped (a new card id), the user logged out, or another
+        // thread may have started an operation on this session.
+        const std::uint64_t card_id = l.card->id;
+        GateVerdict verdict;
+        bool asked = false;
+        if (CK_RV rv = decide_unlocked(m, lock, *object->key, *l.card, verdict, asked); rv != CKR_OK) return rv;
+        if (asked) {
+            l = lookup(m, h);
+            if (l.rv != CKR_OK) return l.rv;
+            if (l.card->id != card_id) return CKR_SESSION_HANDLE_INVALID;
+            if (l.session->sign) return CKR_OPERATION_ACTIVE;
+            if (CK_RV rv = signing_key(m, *l.session, *l.card, key, object); rv != CKR_OK) return rv;
             // CKA_SIGN follows the decision while it refuses (§3.8).
             object->set_flag(CKA_SIGN, verdict.allowed);
-            s.device_error = verdict.device_error;
+            l.session->device_error = verdict.device_error;
             // One line per decision, allowed ones included (§3.8): status, source, times.
             log_line(LogLevel::Info, "C_SignInit: " + (verdict.log.empty() ? verdict.message : verdict.log));
             if (!verdict.allowed) return CKR_KEY_FUNCTION_NOT_PERMITTED;
         }
     }
+    Session& s = *l.session;
     if (!object->flag(CKA_SIGN)) return CKR_KEY_FUNCTION_NOT_PERMITTED;
     SignOperation op;
     op.mechanism = spec->type;

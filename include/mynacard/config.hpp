@@ -42,6 +42,11 @@ struct Config {
         std::chrono::seconds max_age{86400};   ///< max_age.seconds
         int expiry_warn_days = 90;             ///< expiry.warn_days
         bool offline = false;                  ///< offline: no network use at all
+        /// unknown_cache.seconds: an Unknown from the sources is remembered this long, so a
+        /// responder that is down costs one timeout, not one per signature (0 = never).
+        std::chrono::seconds unknown_cache{60};
+        /// ca_file: PEM CA certificates for https:// endpoints; unset = the system store.
+        std::optional<std::filesystem::path> ca_file;
     } revocation;
     struct Trust {
         std::vector<std::filesystem::path> anchors;  ///< [trust] anchors (files or globs); default: shipped J-LIS gen-3 roots
@@ -50,8 +55,8 @@ struct Config {
     struct Ocsp {
         std::string url;                       ///< [ocsp] url, or "aia"; empty = off
         std::chrono::seconds timeout{5};       ///< timeout.seconds
-        bool require_nonce = true;             ///< require_nonce
-        std::chrono::seconds leeway{300};      ///< leeway.seconds
+        bool require_nonce = false;            ///< require_nonce (RFC 5019 responses carry none)
+        std::chrono::seconds leeway{300};      ///< leeway.seconds: clock skew on OCSP and CRL thisUpdate
         std::size_t max_response_bytes = 65536;///< max_response_bytes
     } ocsp;
     struct Crl {

@@ -279,7 +279,11 @@ const std::map<std::string, std::map<std::string, KeySpec>>& key_table()
                 return apply(parse_uint(v, 0, 3660),
                              [&](std::uint64_t n) { c.revocation.expiry_warn_days = static_cast<int>(n); });
             }}},
-          {"offline", {boolean([](C& c) -> bool& { return c.revocation.offline; })}}}},
+          {"offline", {boolean([](C& c) -> bool& { return c.revocation.offline; })}},
+          {"unknown_cache.seconds",
+           {seconds([](C& c) -> std::chrono::seconds& { return c.revocation.unknown_cache; }, 0, 3600)}},
+          {"ca_file",
+           {optional_path([](C& c) -> std::optional<std::filesystem::path>& { return c.revocation.ca_file; })}}}},
         {"trust",
          {{"anchors", {path_list([](C& c) -> std::vector<std::filesystem::path>& { return c.trust.anchors; }), true}},
           {"accept_test_hierarchy", {boolean([](C& c) -> bool& { return c.trust.accept_test_hierarchy; })}}}},

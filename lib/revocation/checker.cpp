@@ -76,8 +76,11 @@ std::string decision_log_line(jpki::KeyKind key, const KeyDecision& d, X509* lea
     return line;
 }
 
-std::time_t cache_expiry(const StatusResult& r, std::chrono::seconds max_age)
+std::time_t cache_expiry(const StatusResult& r, const Config::Revocation& rev)
 {
+    // Unknown only briefly (unknown_cache.seconds): long enough that a responder that is down
+    // costs one timeout rather than one per signature, short enough to pick up a recovery.
+    const auto max_age = r.status == CertStatus::Unknown ? std::min(rev.unknown_cache, rev.max_age) : rev.max_age;
     std::time_t cap = r.checked_at + static_cast<std::time_t>(max_age.count());
     return r.next_update > 0 ? std::min(cap, r.next_update) : cap;
 }
@@ -88,8 +91,17 @@ Checker::Checker(Config config, Clock clock)
     : m_config(std::move(config)),
       m_clock(clock ? std::move(clock) : Clock([] { return std::time(nullptr); })),
       m_anchors(load_anchors(m_config.trust)),
-      m_crl_state(revocation_cache_dir(m_config) / "crl-numbers")
+      m_crl_state([this]() -> std::optional<std::filesystem::path> {
+          auto dir = revocation_cache_dir(m_config);
+          if (!dir) return std::nullopt;
+          return *dir / "crl-numbers";
+      }())
 {
+}
+
+void Checker::cancel() noexcept
+{
+    m_cancel.store(true);
 }
 
 std::time_t Checker::now() const
@@ -99,17 +111,66 @@ std::time_t Checker::now() const
 
 void Checker::remember(const std::string& key, const StatusResult& result)
 {
-    if (result.status == CertStatus::Unknown) return;  // Unknown is retried, never cached
-    m_cache[key] = Cached{result, cache_expiry(result, m_config.revocation.max_age)};
+    if (result.status == CertStatus::Unknown && m_config.revocation.unknown_cache.count() == 0) return;
+    // A cancelled look-up (shutdown) says nothing about the certificate.
+    if (result.status == CertStatus::Unknown && m_cancel.load()) return;
+    m_cache[key] = Cached{result, cache_expiry(result, m_config.revocation)};
+}
+
+StatusResult Checker::sources_status(std::unique_lock<std::mutex>& lock, const std::string& fp, X509* leaf,
+                                     X509* issuer, std::time_t now)
+{
+    if (auto it = m_cache.find(fp); it != m_cache.end() && now < it->second.expires && now >= it->second.result.checked_at) {
+        StatusResult result = it->second.result;
+        result.detail += " (cached)";
+        return result;
+    }
+    m_cache.erase(fp);
+    if (auto it = m_pending.find(fp); it != m_pending.end()) {
+        // Another thread is asking the sources about this certificate: share its answer.
+        std::shared_ptr<Pending> pending = it->second;
+        m_done.wait(lock, [&] { return pending->done; });
+        StatusResult result = pending->result;
+        result.detail += " (shared look-up)";
+        return result;
+    }
+    auto pending = std::make_shared<Pending>();
+    m_pending[fp] = pending;
+    StatusResult result;
+    try {
+        lock.unlock();
+        result = run_sources(leaf, issuer, now);
+        lock.lock();
+    } catch (...) {
+        if (!lock.owns_lock()) lock.lock();
+        pending->done = true;
+        pending->result.status = CertStatus::Unknown;
+        pending->result.source = "sources";
+        pending->result.checked_at = now;
+        pending->result.detail = "internal error during the look-up";
+        m_pending.erase(fp);
+        m_done.notify_all();
+        throw;
+    }
+    remember(fp, result);
+    pending->result = result;
+    pending->done = true;
+    m_pending.erase(fp);
+    m_done.notify_all();
+    return result;
 }
 
 StatusResult Checker::run_sources(X509* leaf, X509* issuer, std::time_t now)
 {
     const auto& rev = m_config.revocation;
-    SourceInput in{leaf, issuer, now, &m_config};
+    SourceInput in{leaf, issuer, now, &m_config, &m_cancel};
     std::vector<std::string> notes;
     bool used_any = false;
     for (const std::string& mode : rev.mode) {
+        if (m_cancel.load()) {
+            notes.push_back("look-up cancelled (shutting down)");
+            break;
+        }
         StatusResult r;
         if (mode == "ocsp") {
             if (m_config.ocsp.url.empty()) continue;
@@ -159,10 +220,8 @@ StatusResult Checker::status(X509* leaf, const std::string& card_serial)
         return make(CertStatus::Unknown, "chain", now, why);
     }
 
-    std::lock_guard lock(m_mutex);
     const std::string fp = fingerprint(leaf);
     const std::string local_key = "local:" + fp + ":" + card_serial;
-    m_cache.erase(local_key);
 
     // Step 3: the local list is re-read on every check (cheap, offline, and edited by card-cp).
     std::optional<std::string> list_refused;
@@ -181,21 +240,17 @@ StatusResult Checker::status(X509* leaf, const std::string& card_serial)
                                       std::string(hit->kind == SuspendedEntry::Kind::Card ? "the card" : "the certificate") +
                                           " is in the local suspended list since " + ossl::iso_utc(hit->since) +
                                           " (" + hit->reason + (hit->note.empty() ? "" : ": " + hit->note) + ")");
+                std::lock_guard lock(m_mutex);
                 remember(local_key, r);
                 return r;
             }
         }
     }
 
-    StatusResult result;
-    if (auto it = m_cache.find(fp); it != m_cache.end() && now < it->second.expires && now >= it->second.result.checked_at) {
-        result = it->second.result;
-        result.detail += " (cached)";
-    } else {
-        m_cache.erase(fp);
-        result = run_sources(leaf, issuer, now);
-        remember(fp, result);
-    }
+    std::unique_lock lock(m_mutex);
+    m_cache.erase(local_key);  // not (or no longer) in the list
+    StatusResult result = sources_status(lock, fp, leaf, issuer, now);
+    lock.unlock();
     // A source saying "good" cannot clear a card the unreadable list may name.
     if (list_refused && !always_refused(result.status))
         return make(CertStatus::Unknown, "local-list:" + m_config.local.suspended_list->string(), now,

@@ -201,7 +201,7 @@ StatusResult check_crls(const SourceInput& in, bool offline, CrlNumberState& sta
             notes.push_back(url + ": skipped (offline)");
             continue;
         }
-        auto data = http_get(url, HttpLimits{cfg.timeout, cfg.max_bytes});
+        auto data = http_get(url, http_options_for(*in.config, HttpPurpose::Crl, in.cancel));
         if (!data) {
             notes.push_back(data.error().context);
             continue;
@@ -256,13 +256,16 @@ StatusResult check_crls(const SourceInput& in, bool offline, CrlNumberState& sta
     // Not listed: only a fresh CRL that covers this certificate says "good".
     const long long grace = in.config->revocation.grace.count();
     const long long max_age = in.config->revocation.max_age.count();
+    // The clock-skew allowance OCSP gives thisUpdate ([ocsp] leeway.seconds): a CRL published a
+    // moment ago by a server whose clock runs ahead is not "from the future".
+    const long long leeway = in.config->ocsp.leeway.count();
     const Accepted* best = nullptr;
     for (const Accepted& a : accepted) {
         if (!a.full_scope) {
             notes.push_back(a.origin + ": does not cover this certificate (issuing distribution point)");
             continue;
         }
-        bool fresh = a.this_update <= in.now &&
+        bool fresh = a.this_update <= in.now + leeway &&
                      (a.next_update ? in.now < *a.next_update + grace : in.now - a.this_update <= max_age);
         if (!fresh) {
             notes.push_back(a.origin + ": stale CRL (thisUpdate " + ossl::iso_utc(a.this_update) +

@@ -1,164 +1,201 @@
 #include "http.hpp"
 
-#include <openssl/err.h>
-#include <openssl/http.h>
-#include <openssl/httperr.h>
-
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <curl/curl.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
+#include <cctype>
 #include <cstring>
-
-#include "ossl.hpp"
+#include <memory>
+#include <mutex>
 
 namespace mynacard::revocation {
 namespace {
 
-/// Connects with a deadline. OpenSSL's own connect (BIO_do_connect_retry) keeps retrying a
-/// refused connection until the timeout, which would turn "responder down" into a full timeout
-/// on every check; here a refusal fails at once. (Name resolution uses getaddrinfo, which has
-/// no timeout of its own; configured endpoints are normally IP literals or local names.)
-Result<int> connect_with_deadline(const char* host, const char* port, std::chrono::steady_clock::time_point deadline)
+// curl_global_init once per process; never cleaned up (the module may be unloaded while another
+// library of the application still uses libcurl, and cleanup is not thread-safe).
+std::once_flag g_curl_init;
+CURLcode g_curl_init_rc = CURLE_OK;
+
+CURLcode ensure_curl()
 {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* list = nullptr;
-    if (int rc = ::getaddrinfo(host, port, &hints, &list); rc != 0)
-        return Unexpected(Errc::Transport, std::string("cannot resolve ") + host + ": " + ::gai_strerror(rc));
-    std::string last = "no address";
-    for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-        if (fd < 0) continue;
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (rc != 0 && errno == EINPROGRESS) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            pollfd p{fd, POLLOUT, 0};
-            int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-            if (ready <= 0) {
-                ::close(fd);
-                ::freeaddrinfo(list);
-                return Unexpected(Errc::Timeout, std::string("connect to ") + host + ":" + port + " timed out");
-            }
-            int err = 0;
-            socklen_t len = sizeof err;
-            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            rc = err == 0 ? 0 : -1;
-            errno = err;
-        }
-        if (rc == 0) {
-            ::freeaddrinfo(list);
-            return fd;
-        }
-        last = std::strerror(errno);
-        ::close(fd);
-    }
-    ::freeaddrinfo(list);
-    return Unexpected(Errc::Transport, std::string("connect to ") + host + ":" + port + ": " + last);
+    std::call_once(g_curl_init, [] { g_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    return g_curl_init_rc;
+}
+
+struct EasyDeleter {
+    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+
+std::string lower(std::string s)
+{
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
 }
 
 Result<void> check_url(const std::string& url)
 {
-    int use_ssl = 0;
-    char* host = nullptr;
-    char* port = nullptr;
-    char* path = nullptr;
-    int ok = OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port, nullptr, &path, nullptr, nullptr);
-    OPENSSL_free(host);
-    OPENSSL_free(port);
-    OPENSSL_free(path);
-    if (ok != 1) {
-        ossl::drain_errors();
-        return Unexpected(Errc::InvalidArgument, "not a valid URL: " + url);
-    }
-    if (use_ssl != 0) return Unexpected(Errc::InvalidArgument, "https is not supported (use http; the data is signed): " + url);
+    const std::string l = lower(url);
+    if (!l.starts_with("http://") && !l.starts_with("https://"))
+        return Unexpected(Errc::InvalidArgument, "not an http:// or https:// URL: " + url);
     return {};
 }
 
-int timeout_seconds(const HttpLimits& limits)
+struct Sink {
+    Bytes data;
+    std::size_t max_bytes = 0;
+    bool too_large = false;
+};
+
+std::size_t on_body(char* ptr, std::size_t size, std::size_t n, void* user)
 {
-    return static_cast<int>(std::clamp<long long>(limits.timeout.count(), 1, 3600));
+    auto* sink = static_cast<Sink*>(user);
+    const std::size_t len = size * n;
+    if (sink->data.size() + len > sink->max_bytes) {
+        sink->too_large = true;
+        return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+    }
+    sink->data.insert(sink->data.end(), reinterpret_cast<unsigned char*>(ptr), reinterpret_cast<unsigned char*>(ptr) + len);
+    return len;
 }
 
-Result<Bytes> finish(BIO* response, const std::string& url, const HttpLimits& limits, std::time_t started)
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 {
-    if (response == nullptr) {
-        unsigned long code = ERR_peek_last_error();
-        std::string why = ossl::drain_errors();
-        bool timed_out = ERR_GET_REASON(code) == HTTP_R_RETRY_TIMEOUT ||
-                         std::time(nullptr) - started >= static_cast<std::time_t>(timeout_seconds(limits));
-        return Unexpected(timed_out ? Errc::Timeout : Errc::Transport,
-                          (timed_out ? "timed out after " + std::to_string(timeout_seconds(limits)) + " s: " : std::string()) +
-                              url + (why.empty() ? std::string() : " (" + why + ")"));
-    }
-    ossl::BioPtr owner(response);
-    Bytes out;
-    unsigned char buf[4096];
-    for (;;) {
-        int n = BIO_read(response, buf, sizeof buf);
-        if (n <= 0) break;
-        out.insert(out.end(), buf, buf + n);
-        if (out.size() > limits.max_bytes)
-            return Unexpected(Errc::Transport, "response larger than " + std::to_string(limits.max_bytes) + " bytes: " + url);
-    }
-    ossl::drain_errors();
-    return out;
+    const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed) ? 1 : 0;
 }
 
-/// POST when `body` is set, else GET (no redirects: endpoints come from configuration).
-Result<Bytes> exchange(const std::string& url, const char* content_type, const ByteView* body,
-                       const char* expected_type, const HttpLimits& limits)
+long clamp_seconds(std::chrono::seconds s)
+{
+    return static_cast<long>(std::clamp<long long>(s.count(), 1, 3600));
+}
+
+/// POST when `body` is set, else GET.
+Result<Bytes> exchange(const std::string& url, const std::string* content_type, const ByteView* body,
+                       const std::string& expected_type, const HttpOptions& options)
 {
     MYNACARD_TRY_VOID(check_url(url));
-    int use_ssl = 0;
-    char* host = nullptr;
-    char* port = nullptr;
-    char* path = nullptr;
-    OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port, nullptr, &path, nullptr, nullptr);
-    std::time_t started = std::time(nullptr);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds(limits));
-    auto fd = connect_with_deadline(host, port, deadline);
-    if (!fd) {
-        OPENSSL_free(host);
-        OPENSSL_free(port);
-        OPENSSL_free(path);
-        return Unexpected(fd.error().code, fd.error().context + " (" + url + ")");
+    if (ensure_curl() != CURLE_OK) return Unexpected(Errc::Internal, "libcurl initialisation failed");
+    std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+    if (!curl) return Unexpected(Errc::Internal, "libcurl: cannot create a handle");
+    CURL* c = curl.get();
+
+    Sink sink;
+    sink.max_bytes = options.limits.max_bytes;
+    char errbuf[CURL_ERROR_SIZE] = {};
+    const long timeout = clamp_seconds(options.limits.timeout);
+    const long connect_timeout = std::min(timeout, clamp_seconds(options.limits.connect_timeout));
+
+    std::unique_ptr<curl_slist, SlistDeleter> headers;
+    auto add_header = [&](const std::string& h) {
+        curl_slist* l = curl_slist_append(headers.get(), h.c_str());
+        if (l != nullptr) {
+            (void)headers.release();
+            headers.reset(l);
+        }
+        return l != nullptr;
+    };
+
+    bool ok = curl_easy_setopt(c, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+              // Only http and https, also for anything the proxy settings could bring in.
+              curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+              // Redirects are not followed: the endpoint is what the configuration names (and
+              // a redirect could lead past no_proxy or to another scheme).
+              curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+              // The module runs in other programs' threads: no SIGALRM for timeouts (the
+              // threaded resolver needs none).
+              curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_timeout) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.limits.max_bytes)) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel)) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_USERAGENT, "mynacard") == CURLE_OK &&
+              // Peer and host name verification stay on (libcurl's defaults); a configured CA
+              // file replaces the system store.
+              curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+    if (ok && options.ca_file) ok = curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file->c_str()) == CURLE_OK;
+    if (ok && body != nullptr) {
+        ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(body->data())) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size())) == CURLE_OK &&
+             add_header("Content-Type: " + *content_type) && add_header("Expect:");
     }
-    // The connected socket is handed to OpenSSL's HTTP client, which then only does the
-    // exchange, bounded by what is left of the timeout (rbio set too: with rbio NULL it would
-    // try to connect the BIO again). No proxy: the endpoint is configured.
-    ossl::BioPtr socket(BIO_new_socket(*fd, BIO_CLOSE));
-    if (!socket) ::close(*fd);
-    ossl::BioPtr req(body != nullptr ? BIO_new_mem_buf(body->data(), static_cast<int>(body->size())) : nullptr);
-    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
-    BIO* response = !socket || (body != nullptr && !req)
-                        ? nullptr
-                        : OSSL_HTTP_transfer(nullptr, host, port, path, 0, nullptr, nullptr, socket.get(), socket.get(),
-                                             nullptr, nullptr, 0, nullptr, content_type, req.get(), expected_type, 1,
-                                             limits.max_bytes, static_cast<int>(std::max<long long>(left, 1)), 0);
-    OPENSSL_free(host);
-    OPENSSL_free(port);
-    OPENSSL_free(path);
-    return finish(response, url, limits, started);
+    if (ok && !expected_type.empty()) ok = add_header("Accept: " + expected_type);
+    if (ok && headers) ok = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK;
+    if (!ok) return Unexpected(Errc::Internal, "libcurl: an option was refused (" + url + ")");
+
+    const CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+            return Unexpected(Errc::Transport, "response larger than " + std::to_string(options.limits.max_bytes) + " bytes: " + url);
+        if (rc == CURLE_ABORTED_BY_CALLBACK) return Unexpected(Errc::Cancelled, "cancelled: " + url);
+        std::string why = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+        long os_errno = 0;
+        if (curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0)
+            why += std::string(" (") + std::strerror(static_cast<int>(os_errno)) + ")";
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            return Unexpected(Errc::Timeout, "timed out after " + std::to_string(timeout) + " s: " + url + " (" + why + ")");
+        return Unexpected(Errc::Transport, url + ": " + why);
+    }
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (code != 200) {
+        std::string what = "HTTP status " + std::to_string(code);
+        if (code >= 300 && code < 400) {
+            char* location = nullptr;
+            curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+            what += " (redirects are not followed" + (location != nullptr ? std::string(": ") + location : std::string()) + ")";
+        }
+        return Unexpected(Errc::Transport, what + ": " + url);
+    }
+    if (!expected_type.empty()) {
+        char* type = nullptr;
+        curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+        std::string got = type != nullptr ? lower(type) : std::string();
+        got = got.substr(0, got.find(';'));
+        while (!got.empty() && got.back() == ' ') got.pop_back();
+        if (got != lower(expected_type))
+            return Unexpected(Errc::Transport, "unexpected content type \"" + got + "\" (expected " + expected_type + "): " + url);
+    }
+    return std::move(sink.data);
 }
 
 }  // namespace
 
-Result<Bytes> http_post(const std::string& url, const std::string& content_type, ByteView body,
-                        const std::string& expected_type, const HttpLimits& limits)
+HttpOptions http_options_for(const Config& config, HttpPurpose purpose, const std::atomic<bool>* cancel)
 {
-    return exchange(url, content_type.c_str(), &body, expected_type.empty() ? nullptr : expected_type.c_str(), limits);
+    HttpOptions o;
+    if (purpose == HttpPurpose::Ocsp) {
+        o.limits.timeout = config.ocsp.timeout;
+        o.limits.max_bytes = config.ocsp.max_response_bytes;
+    } else {
+        o.limits.timeout = config.crl.timeout;
+        o.limits.max_bytes = config.crl.max_bytes;
+    }
+    // Resolving, connecting and the TLS handshake may use all of it; the transfer what is left.
+    o.limits.connect_timeout = o.limits.timeout;
+    o.ca_file = config.revocation.ca_file;
+    o.cancel = cancel;
+    return o;
 }
 
-Result<Bytes> http_get(const std::string& url, const HttpLimits& limits)
+Result<Bytes> http_post(const std::string& url, const std::string& content_type, ByteView body,
+                        const std::string& expected_type, const HttpOptions& options)
 {
-    return exchange(url, nullptr, nullptr, nullptr, limits);
+    return exchange(url, &content_type, &body, expected_type, options);
+}
+
+Result<Bytes> http_get(const std::string& url, const HttpOptions& options)
+{
+    return exchange(url, nullptr, nullptr, std::string(), options);
 }
 
 }  // namespace mynacard::revocation

@@ -33,4 +33,9 @@ std::optional<StatusResult> KeyGate::known_bad(const jpki::Certificate& cert, co
     return m_impl->checker.known_bad(cert.native(), card_serial);
 }
 
+void KeyGate::cancel() noexcept
+{
+    m_impl->checker.cancel();
+}
+
 }  // namespace mynacard::revocation

@@ -26,7 +26,7 @@ std::string aia_ocsp_url(X509* leaf)
     STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(leaf);
     for (int i = 0; i < sk_OPENSSL_STRING_num(urls); ++i) {
         std::string url = sk_OPENSSL_STRING_value(urls, i);
-        if (url.rfind("http://", 0) == 0) {
+        if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
             found = url;
             break;
         }
@@ -61,7 +61,7 @@ StatusResult check_ocsp(const SourceInput& in, const std::string& url)
     OPENSSL_free(der);
 
     auto reply = http_post(url, "application/ocsp-request", body, "application/ocsp-response",
-                           HttpLimits{cfg.timeout, cfg.max_response_bytes});
+                           http_options_for(*in.config, HttpPurpose::Ocsp, in.cancel));
     if (!reply) return unknown(source, in.now, "responder unreachable: " + reply.error().context);
 
     const unsigned char* p = reply->data();
@@ -137,8 +137,12 @@ StatusResult check_ocsp(const SourceInput& in, const std::string& url)
     if (status == V_OCSP_CERTSTATUS_UNKNOWN) return unknown(source, in.now, "the responder does not know this certificate");
     if (status != V_OCSP_CERTSTATUS_GOOD) return unknown(source, in.now, "unexpected certificate status");
 
+    // Staleness: nextUpdate may be overrun by revocation.grace (README "Order of checks"; the
+    // same allowance CRLs get), thisUpdate's age by max_age plus the clock-skew leeway. Without
+    // a nonce (RFC 5019 pre-produced responses) these times are what keeps a replay short.
     const long long max_age = in.config->revocation.max_age.count();
-    if (next_t && in.now > *next_t + leeway)
+    const long long grace = in.config->revocation.grace.count();
+    if (next_t && in.now > *next_t + grace)
         return unknown(source, in.now, "stale response (nextUpdate " + ossl::iso_utc(*next_t) + ")");
     if (in.now - *this_t > max_age + leeway)
         return unknown(source, in.now, "response older than revocation.max_age (thisUpdate " + ossl::iso_utc(*this_t) + ")");

@@ -35,11 +35,13 @@ TEST_CASE("config defaults are the documented ones")
     CHECK(c.revocation.max_age == 86400s);
     CHECK(c.revocation.expiry_warn_days == 90);
     CHECK_FALSE(c.revocation.offline);
+    CHECK(c.revocation.unknown_cache == 60s);
+    CHECK_FALSE(c.revocation.ca_file.has_value());
     CHECK(c.trust.anchors.empty());
     CHECK_FALSE(c.trust.accept_test_hierarchy);
     CHECK(c.ocsp.url.empty());
     CHECK(c.ocsp.timeout == 5s);
-    CHECK(c.ocsp.require_nonce);
+    CHECK_FALSE(c.ocsp.require_nonce);  // RFC 5019 pre-produced responses carry no nonce
     CHECK(c.ocsp.leeway == 300s);
     CHECK(c.ocsp.max_response_bytes == 65536);
     CHECK(c.crl.files.empty());
@@ -84,6 +86,8 @@ grace.seconds = 0
 max_age.seconds = 600
 expiry.warn_days = 30
 offline = true
+unknown_cache.seconds = 0
+ca_file = /etc/mynacard/responder-ca.pem
 
 [trust]
 anchors = /etc/mynacard/anchors/*.pem, /opt/ca/root.pem
@@ -92,7 +96,7 @@ accept_test_hierarchy = true
 [ocsp]
 url = http://127.0.0.1:18888/ocsp
 timeout.seconds = 2
-require_nonce = false
+require_nonce = true
 leeway.seconds = 60
 max_response_bytes = 4096
 
@@ -121,12 +125,14 @@ suspended_list = /etc/mynacard/suspended.list
     CHECK(c.revocation.max_age == 600s);
     CHECK(c.revocation.expiry_warn_days == 30);
     CHECK(c.revocation.offline);
+    CHECK(c.revocation.unknown_cache == 0s);
+    CHECK(c.revocation.ca_file == std::filesystem::path("/etc/mynacard/responder-ca.pem"));
     CHECK(c.trust.anchors ==
           std::vector<std::filesystem::path>{"/etc/mynacard/anchors/*.pem", "/opt/ca/root.pem"});
     CHECK(c.trust.accept_test_hierarchy);
     CHECK(c.ocsp.url == "http://127.0.0.1:18888/ocsp");
     CHECK(c.ocsp.timeout == 2s);
-    CHECK_FALSE(c.ocsp.require_nonce);
+    CHECK(c.ocsp.require_nonce);
     CHECK(c.ocsp.leeway == 60s);
     CHECK(c.ocsp.max_response_bytes == 4096);
     CHECK(c.crl.files == std::vector<std::filesystem::path>{"/var/lib/mynacard/crl/*.crl"});

@@ -72,9 +72,13 @@ TEST_CASE("CRL: a listed serial is bad news even when the CRL is stale - not lis
     CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Good);
     lab.now = next + 3600;
     CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Unknown);
-    // A CRL from the future (thisUpdate > now) does not vouch either.
-    lab.now = kNow - 3601;
+    // A CRL from the future (thisUpdate > now + [ocsp] leeway, 300 s) does not vouch either;
+    // within the clock-skew allowance it does.
+    lab.config.ocsp.leeway = std::chrono::seconds(300);
+    lab.now = kNow - 3600 - 301;
     CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Unknown);
+    lab.now = kNow - 3600 - 300;
+    CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Good);
 }
 
 TEST_CASE("CRL: a forged CRL with the same DN (another key) is ignored")
@@ -254,4 +258,27 @@ TEST_CASE("CRL: fetched from a URL with size limit - offline skips URLs")
     });
     lab.config.crl.urls = {missing.url("/ca.crl")};
     CHECK(lab.checker()->status(held.x509(), "").status == CertStatus::Unknown);
+}
+
+TEST_CASE("CRL: thisUpdate gets the OCSP clock-skew allowance ([ocsp] leeway.seconds)")
+{
+    Lab lab;
+    lab.config.ocsp.leeway = std::chrono::seconds(300);
+    auto good = make_leaf(lab.ca, {"good", kGood});
+    // Published "in 5 minutes" by a server whose clock runs ahead: still usable.
+    lab.use_crl(make_crl(lab.ca, CrlOptions{kNow + 300, kNow + kDay, 1, {}}));
+    auto r = lab.checker()->status(good.x509(), "");
+    INFO(r.detail);
+    CHECK(r.status == CertStatus::Good);
+    // Beyond the allowance it is not (a CRL from the future says nothing about now).
+    lab.use_crl(make_crl(lab.ca, CrlOptions{kNow + 301, kNow + kDay, 2, {}}), "ahead.crl");
+    auto ahead = lab.checker()->status(good.x509(), "");
+    CHECK(ahead.status == CertStatus::Unknown);
+    CHECK(ahead.detail.find("stale") != std::string::npos);
+    // leeway = 0: exactly now is the limit.
+    lab.config.ocsp.leeway = std::chrono::seconds(0);
+    lab.use_crl(make_crl(lab.ca, CrlOptions{kNow + 1, kNow + kDay, 3, {}}), "one.crl");
+    CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Unknown);
+    lab.use_crl(make_crl(lab.ca, CrlOptions{kNow, kNow + kDay, 4, {}}), "now.crl");
+    CHECK(lab.checker()->status(good.x509(), "").status == CertStatus::Good);
 }

@@ -132,7 +132,12 @@ Identity make_leaf(const Identity& ca, const LeafOptions& o)
     X509_NAME_free(name);
     X509* c = id.cert.get();
     add_ext(c, ca.x509(), NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(c, ca.x509(), NID_key_usage, o.ocsp_signing ? "critical,digitalSignature" : "critical,digitalSignature,nonRepudiation");
+    add_ext(c, ca.x509(), NID_key_usage,
+            o.ocsp_signing || o.tls_server ? "critical,digitalSignature" : "critical,digitalSignature,nonRepudiation");
+    if (o.tls_server) {
+        add_ext(c, ca.x509(), NID_ext_key_usage, "serverAuth");
+        add_ext(c, ca.x509(), NID_subject_alt_name, "IP:127.0.0.1");
+    }
     add_ext(c, ca.x509(), NID_subject_key_identifier, "hash");
     if (o.with_aki) add_ext(c, ca.x509(), NID_authority_key_identifier, "keyid:always");
     if (o.ocsp_signing) add_ext(c, ca.x509(), NID_ext_key_usage, "critical,OCSPSigning");

@@ -68,6 +68,7 @@ struct LeafOptions {
     std::string crldp_dirname;       ///< "C=JP,O=...,CN=Test-shi CRLDP": DirName CRLDP when set
     bool ocsp_signing;               ///< EKU OCSPSigning (responder certificates)
     bool with_aki;
+    bool tls_server = false;         ///< EKU serverAuth + SAN IP:127.0.0.1 (an https test server)
 };
 Identity make_leaf(const Identity& ca, const LeafOptions& options = {});
 

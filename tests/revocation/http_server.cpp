@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -34,8 +36,16 @@ int listen_loopback(int& port)
 
 }  // namespace
 
-HttpServer::HttpServer(Handler handler, Mode mode) : m_handler(std::move(handler)), m_mode(mode)
+HttpServer::HttpServer(Handler handler, Mode mode, std::optional<TlsIdentity> tls)
+    : m_handler(std::move(handler)), m_mode(mode), m_tls(tls)
 {
+    if (m_tls) {
+        SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+        if (ctx == nullptr || SSL_CTX_use_certificate(ctx, m_tls->cert) != 1 ||
+            SSL_CTX_use_PrivateKey(ctx, m_tls->key) != 1)
+            throw std::runtime_error("TLS server context");
+        m_ssl_ctx = ctx;
+    }
     m_listen = listen_loopback(m_port);
     m_thread = std::thread([this] { run(); });
 }
@@ -46,11 +56,18 @@ HttpServer::~HttpServer()
     m_thread.join();
     for (int fd : m_held) ::close(fd);
     ::close(m_listen);
+    if (m_ssl_ctx != nullptr) SSL_CTX_free(static_cast<SSL_CTX*>(m_ssl_ctx));
 }
 
 std::string HttpServer::url(const std::string& path) const
 {
-    return "http://127.0.0.1:" + std::to_string(m_port) + path;
+    return std::string(m_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(m_port) + path;
+}
+
+std::vector<std::string> HttpServer::request_lines() const
+{
+    std::lock_guard lock(m_lines_mutex);
+    return m_lines;
 }
 
 int HttpServer::unused_port()
@@ -78,17 +95,43 @@ void HttpServer::run()
     }
 }
 
-void HttpServer::serve(int fd)
+namespace {
+
+ssize_t io_read(int fd, SSL* ssl, char* buf, std::size_t n)
 {
+    if (ssl == nullptr) return ::read(fd, buf, n);
+    const int r = SSL_read(ssl, buf, static_cast<int>(n));
+    return r > 0 ? r : -1;
+}
+
+bool io_write_all(int fd, SSL* ssl, const std::string& out)
+{
+    std::size_t done = 0;
+    while (done < out.size()) {
+        ssize_t n = ssl != nullptr ? SSL_write(ssl, out.data() + done, static_cast<int>(out.size() - done))
+                                   : ::send(fd, out.data() + done, out.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::string> HttpServer::read_request(int fd, void* ssl_ptr, HttpRequest& req)
+{
+    SSL* ssl = static_cast<SSL*>(ssl_ptr);
     std::string data;
     std::size_t header_end = std::string::npos;
     std::size_t content_length = 0;
     char buf[4096];
     for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 2000) <= 0) return;
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) return;
+        if (ssl == nullptr || SSL_pending(ssl) == 0) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 2000) <= 0) return std::nullopt;
+        }
+        ssize_t n = io_read(fd, ssl, buf, sizeof buf);
+        if (n <= 0) return std::nullopt;
         data.append(buf, static_cast<std::size_t>(n));
         if (header_end == std::string::npos) {
             header_end = data.find("\r\n\r\n");
@@ -97,25 +140,49 @@ void HttpServer::serve(int fd)
             for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             auto cl = headers.find("content-length:");
             if (cl != std::string::npos) content_length = std::stoul(headers.substr(cl + 15));
+            auto host = headers.find("\r\nhost:");
+            if (host != std::string::npos) {
+                auto start = data.find_first_not_of(' ', host + 7);
+                req.host = data.substr(start, data.find("\r\n", start) - start);
+            }
         }
         if (data.size() >= header_end + 4 + content_length) break;
     }
-    HttpRequest req;
     std::size_t sp1 = data.find(' ');
     std::size_t sp2 = data.find(' ', sp1 + 1);
     req.method = data.substr(0, sp1);
     req.path = data.substr(sp1 + 1, sp2 - sp1 - 1);
     req.body.assign(data.begin() + static_cast<long>(header_end + 4), data.end());
-    HttpReply reply = m_handler(req);
-    std::string head = "HTTP/1.0 " + std::to_string(reply.status) + (reply.status == 200 ? " OK" : " Error") +
-                       "\r\nContent-Type: " + reply.content_type +
-                       "\r\nContent-Length: " + std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n";
-    std::string out = head + std::string(reply.body.begin(), reply.body.end());
-    std::size_t done = 0;
-    while (done < out.size()) {
-        ssize_t n = ::write(fd, out.data() + done, out.size() - done);
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
+    return req.method + " " + req.path;
+}
+
+void HttpServer::serve(int fd)
+{
+    SSL* ssl = nullptr;
+    if (m_ssl_ctx != nullptr) {
+        ssl = SSL_new(static_cast<SSL_CTX*>(m_ssl_ctx));
+        timeval tv{2, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1 || SSL_accept(ssl) != 1) {
+            SSL_free(ssl);
+            return;  // e.g. the client refused our certificate
+        }
+    }
+    HttpRequest req;
+    if (auto line = read_request(fd, ssl, req)) {
+        {
+            std::lock_guard lock(m_lines_mutex);
+            m_lines.push_back(*line);
+        }
+        HttpReply reply = m_handler(req);
+        std::string head = "HTTP/1.0 " + std::to_string(reply.status) + (reply.status == 200 ? " OK" : " Error") +
+                           "\r\nContent-Type: " + reply.content_type +
+                           "\r\nContent-Length: " + std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n";
+        (void)io_write_all(fd, ssl, head + std::string(reply.body.begin(), reply.body.end()));
+    }
+    if (ssl != nullptr) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
     }
 }
 

@@ -166,10 +166,13 @@ TEST_CASE("OCSP: status unknown, and an answer for another certificate, give Unk
     CHECK(lab.detail_of(lab.good).find("does not cover") != std::string::npos);
 }
 
-TEST_CASE("OCSP: freshness against the injected clock with leeway - revoked counts even when stale")
+TEST_CASE("OCSP: freshness - nextUpdate + grace.seconds, thisUpdate + leeway - revoked counts even when stale")
 {
     OcspLab lab;
+    // Distinct values, so the test tells which allowance is applied where (issue 10 §4: the
+    // nextUpdate overrun is revocation.grace as documented, leeway is clock skew only).
     lab.config.ocsp.leeway = std::chrono::seconds(300);
+    lab.config.revocation.grace = std::chrono::seconds(900);
     std::time_t this_update = kNow - 60;
     std::optional<std::time_t> next_update = kNow + 3600;
     HttpServer server(Responder{lab.ca, &lab.responder, [&](OcspAnswer& a) {
@@ -177,17 +180,26 @@ TEST_CASE("OCSP: freshness against the injected clock with leeway - revoked coun
                                     a.next_update = next_update;
                                 }});
     lab.use(server);
-    lab.now = kNow + 3600 + 300;
+    lab.now = kNow + 3600 + 900;
     CHECK(lab.status_of(lab.good) == CertStatus::Good);
-    lab.now = kNow + 3600 + 301;
+    lab.now = kNow + 3600 + 901;
     CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
     CHECK(lab.detail_of(lab.good).find("stale") != std::string::npos);
     CHECK(lab.status_of(lab.revoked) == CertStatus::Revoked);
+    // grace = 0: stale right after nextUpdate, whatever the leeway.
+    lab.config.revocation.grace = std::chrono::seconds(0);
+    lab.now = kNow + 3600;
+    CHECK(lab.status_of(lab.good) == CertStatus::Good);
+    lab.now = kNow + 3600 + 1;
+    CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
 
-    // thisUpdate in the future beyond the leeway.
+    // thisUpdate in the future: accepted within the leeway (clock skew), refused beyond it.
     lab.now = kNow;
+    this_update = kNow + 300;
+    CHECK(lab.status_of(lab.good) == CertStatus::Good);
     this_update = kNow + 301;
     CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
+    CHECK(lab.detail_of(lab.good).find("in the future") != std::string::npos);
     // No nextUpdate: revocation.max_age bounds the age of thisUpdate.
     this_update = kNow - 60;
     next_update.reset();
@@ -195,6 +207,28 @@ TEST_CASE("OCSP: freshness against the injected clock with leeway - revoked coun
     lab.now = kNow - 60 + 600 + 300;
     CHECK(lab.status_of(lab.good) == CertStatus::Good);
     lab.now += 1;
+    CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
+}
+
+TEST_CASE("OCSP: require_nonce defaults to false - a pre-produced response (RFC 5019, no nonce) is accepted while fresh")
+{
+    OcspLab lab;
+    CHECK_FALSE(lab.config.ocsp.require_nonce);  // the Config default the module and card-cp use
+    std::time_t next_update = kNow + 3600;
+    HttpServer none(Responder{lab.ca, &lab.responder, [&](OcspAnswer& a) {
+                                  a.nonce = OcspAnswer::Nonce::None;
+                                  a.next_update = next_update;
+                              }});
+    lab.use(none);
+    CHECK(lab.status_of(lab.good) == CertStatus::Good);
+    // Freshness is then what bounds a replay: the same response after nextUpdate + grace is stale.
+    lab.now = next_update + lab.config.revocation.grace.count() + 1;
+    CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
+    CHECK(lab.detail_of(lab.good).find("stale") != std::string::npos);
+    // A wrong nonce is still refused.
+    lab.now = kNow;
+    HttpServer wrong(Responder{lab.ca, &lab.responder, [](OcspAnswer& a) { a.nonce = OcspAnswer::Nonce::Wrong; }});
+    lab.use(wrong);
     CHECK(lab.status_of(lab.good) == CertStatus::Unknown);
 }
 
@@ -291,19 +325,4 @@ TEST_CASE("OCSP: url = aia uses the certificate's AIA - offline disables OCSP - 
     auto none = lab.checker()->status(lab.good.x509(), "");
     CHECK(none.status == CertStatus::Unknown);
     CHECK(none.detail == "no revocation source");
-}
-
-TEST_CASE("https endpoints are not supported: reported as such, the source counts as Unknown, no crash")
-{
-    OcspLab lab;
-    lab.config.ocsp.url = "https://127.0.0.1:" + std::to_string(HttpServer::unused_port()) + "/";
-    auto ocsp = lab.checker()->status(lab.good.x509(), "");
-    CHECK(ocsp.status == CertStatus::Unknown);
-    CHECK(ocsp.detail.find("https is not supported") != std::string::npos);
-
-    lab.config.ocsp.url.clear();
-    lab.config.crl.urls = {"https://127.0.0.1:" + std::to_string(HttpServer::unused_port()) + "/ca.crl"};
-    auto crl = lab.checker()->status(lab.good.x509(), "");
-    CHECK(crl.status == CertStatus::Unknown);
-    CHECK(crl.detail.find("https is not supported") != std::string::npos);
 }

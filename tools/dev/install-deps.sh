@@ -19,7 +19,7 @@ packages=(
   build-essential g++ cmake ninja-build pkg-config
   # libraries the core, the module and card-cp link
   libpcsclite-dev libssl-dev libtasn1-6-dev libinih-dev libcli11-dev nlohmann-json3-dev
-  libp11-kit-dev
+  libp11-kit-dev libcurl4-openssl-dev
   # PC/SC runtime and the virtual reader driver the tests and the demo run against
   pcscd vsmartcard-vpcd
   # test framework and tools used by tests and the demo

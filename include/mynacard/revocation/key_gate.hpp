@@ -18,8 +18,14 @@
 // - status()/decide() may do network I/O (bounded by ocsp/crl timeout.seconds each) when no
 //   fresh cached result exists; they never throw and never fail: problems become Unknown with
 //   the reason in StatusResult::detail.
-// - Thread-safe: one KeyGate may be shared by the sessions of a module (an internal mutex
-//   serialises checks).
+// - Thread-safe: one KeyGate may be shared by the sessions of a module. No lock is held while a
+//   source is asked over the network, so known_bad() and checks of other certificates never
+//   wait for a slow responder; concurrent checks of one certificate share one look-up. Call it
+//   without holding locks of your own that other threads need (the PKCS#11 module releases its
+//   module lock around decide()).
+// - An Unknown from the sources is remembered for revocation.unknown_cache.seconds (default 60),
+//   so a responder that is down costs one timeout, not one per signature.
+// - cancel() aborts look-ups in progress and every later network transfer (for shutdown).
 // - The anchors are loaded when the KeyGate is constructed: build a new one after a config reload.
 #pragma once
 
@@ -74,6 +80,10 @@ public:
     /// network or file work; used to refuse C_Login before VERIFY. nullopt = not known to be bad.
     std::optional<StatusResult> known_bad(const jpki::Certificate& cert,
                                           const std::string& card_serial) const;
+
+    /// Aborts network look-ups in progress (they end as Unknown, which is not cached) and makes
+    /// every later one fail at once. Thread-safe; for shutdown.
+    void cancel() noexcept;
 
 private:
     struct Impl;
