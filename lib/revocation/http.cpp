@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,7 +19,15 @@ CURLcode g_curl_init_rc = CURLE_OK;
 
 CURLcode ensure_curl()
 {
-    std::call_once(g_curl_init, [] { g_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::call_once(g_curl_init, [] {
+        g_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        // A look-up that timed out while resolving leaves libcurl's resolver thread to finish
+        // getaddrinfo on its own (CURLOPT_QUICK_EXIT below). If the application then unloads the
+        // PKCS#11 module, libcurl must stay mapped under that thread: mark it RTLD_NODELETE.
+        Dl_info info{};
+        if (dladdr(reinterpret_cast<void*>(&curl_easy_init), &info) != 0 && info.dli_fname != nullptr)
+            (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    });
     return g_curl_init_rc;
 }
 
@@ -107,6 +116,10 @@ Result<Bytes> exchange(const std::string& url, const std::string* content_type, 
               // The module runs in other programs' threads: no SIGALRM for timeouts (the
               // threaded resolver needs none).
               curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              // When the timeout (or a cancel) strikes during name resolution, do not wait for
+              // getaddrinfo to return (it has no timeout: resolv.conf's, up to 30 s): the
+              // resolver thread is detached and ends by itself.
+              curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_timeout) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.limits.max_bytes)) == CURLE_OK &&
