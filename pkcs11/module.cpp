@@ -35,7 +35,8 @@ CK_RV parse_init_args(CK_VOID_PTR raw, Locking& locking)
     const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
                       (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
     if (given != 0 && given != 4) return CKR_ARGUMENTS_BAD;
-    // CKF_LIBRARY_CANT_CREATE_OS_THREADS: fine, the module never creates threads.
+    // CKF_LIBRARY_CANT_CREATE_OS_THREADS: the module starts no threads itself; libcurl resolves
+    // host names of revocation endpoints in a helper thread (README "Known limitations").
     if (given == 4 && (args->flags & CKF_OS_LOCKING_OK) == 0) {
         locking.create = args->CreateMutex;
         locking.destroy = args->DestroyMutex;
