@@ -63,6 +63,10 @@ CK_RV finish_sign(Module& m, Session& s, Card& card, ByteView digest_info, CK_BY
         if (!card.token(s.token).logged_in) return CKR_USER_NOT_LOGGED_IN;
         auto signature = card.session.sign(op.key, digest_info);
         if (!signature) {
+            // The card layer checks every signature with the certificate's key (and its length)
+            // before returning it; a refused answer is CKR_DEVICE_ERROR, never handed out.
+            if (signature.error().code == Errc::MalformedResponse)
+                log_line(LogLevel::Error, "C_Sign: the card's answer was refused: " + signature.error().message());
             failure = std::move(signature).error();
             return CKR_FUNCTION_FAILED;
         }

@@ -175,6 +175,10 @@ CK_RV bind_card(Module& m, std::size_t index, Card** card)
         if (!transport) return Unexpected{std::move(transport).error()};
         jpki::SessionOptions options;
         options.cache = m.config.cache;
+        // The insertion (reader + pcsc-lite's event counter): a card another process of ours
+        // already identified in this insertion is confirmed with one READ BINARY, without the
+        // SELECTs that could end that process's login (issue 9 §1).
+        options.insertion = jpki::ReaderInsertion{r.name, r.info.event_count};
         return jpki::CardSession::open(std::move(*transport), options);
     };
     auto session = retry_after_reset(open);

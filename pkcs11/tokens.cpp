@@ -112,7 +112,10 @@ ObjectPtr visible_object(Module& m, const Session& session, Card& card, CK_OBJEC
 }
 
 /// C_GetTokenInfo (§5.5). The PIN flags come from the card's real counter, read with an empty
-/// VERIFY that spends no try (jpki-card.md §1.6; pin-and-suspension.md §1.5.2).
+/// VERIFY that spends no try (jpki-card.md §1.6; pin-and-suspension.md §1.5.2). Clients call
+/// this between C_Login and C_Sign, and often: a counter the card layer learned a moment ago or
+/// set by our own accepted VERIFY is reused (SessionOptions::pin_status_reuse), and a query
+/// never selects an AP by AID, so it cannot end a login.
 CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 {
     if (info == nullptr) return CKR_ARGUMENTS_BAD;
@@ -126,7 +129,7 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     Card* card = nullptr;
     if (CK_RV rv = bind_card(m, index, &card); rv != CKR_OK) return rv;
     if (!token_present(*r, token)) return CKR_TOKEN_NOT_PRESENT;
-    auto status = retry_after_reset([&] { return card->session.pin_status(pin_of(token)); });
+    auto status = retry_after_reset([&] { return card->session.pin_status(pin_of(token), true); });
     if (!status) return card_failure(m, index, nullptr, status.error());
     sync_login(*card);
 

@@ -15,7 +15,6 @@ namespace {
 constexpr std::uint16_t kSwEndOfFileWarning = 0x6282;  // ISO 7816-4 §5.6: end of file reached
 constexpr std::uint16_t kSwWrongP1P2 = 0x6B00;         // offset beyond the EF (§1.5)
 constexpr std::uint16_t kSwWrongLength = 0x6700;
-constexpr std::uint16_t kSwFileNotFound = 0x6A82;
 constexpr std::uint16_t kSwSecurityStatus = 0x6982;
 constexpr std::uint16_t kSwAuthBlocked = 0x6983;
 constexpr std::uint16_t kSwRefDataBlocked = 0x6984;
@@ -45,22 +44,72 @@ Result<apdu::Response> read_binary(apdu::Transaction& tx, std::size_t offset, st
 
 }  // namespace
 
-Result<void> select_aid(apdu::Transaction& tx, const layout::Aid& aid, const char* what)
+const layout::Aid& aid_of(Ap ap) noexcept
 {
-    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::select_aid(aid)));
-    if (!rsp.sw.ok()) return apdu::to_error(rsp.sw, (std::string("SELECT ") + what).c_str());
+    switch (ap) {
+    case Ap::Jpki: return layout::kJpkiAid;
+    case Ap::Kenhojo: return layout::kKenhojoAid;
+    case Ap::Common: break;
+    }
+    return layout::kCommonAid;
+}
+
+const char* name_of(Ap ap) noexcept
+{
+    switch (ap) {
+    case Ap::Jpki: return "JPKI AP";
+    case Ap::Kenhojo: return "Kenhojo AP";
+    case Ap::Common: break;
+    }
+    return "Common AP";
+}
+
+Result<void> select_aid(apdu::Transaction& tx, CardModel& model, Ap ap)
+{
+    auto rsp = apdu::transceive(tx, apdu::Command::select_aid(aid_of(ap)));
+    if (!rsp) {
+        model.ap_unknown();
+        model.forget_logins();  // the SELECT may have reached the card
+        return Unexpected{std::move(rsp).error()};
+    }
+    if (!rsp->sw.ok()) {
+        // A refused SELECT normally leaves the selection as it was (ISO 7816-4 §11.2.2), but
+        // nothing in the public record says so for this card.
+        model.ap_unknown();
+        return apdu::to_error(rsp->sw, (std::string("SELECT ") + name_of(ap)).c_str());
+    }
+    model.selected_ap(ap);
     return {};
 }
 
-Result<void> select_ef(apdu::Transaction& tx, std::uint16_t fid)
+Result<void> select_ef(apdu::Transaction& tx, CardModel& model, std::uint16_t fid)
 {
+    model.ef_unknown();
     MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::select_ef(fid)));
     if (!rsp.sw.ok()) {
         const std::string ctx = "SELECT EF " + to_hex(Bytes{static_cast<std::uint8_t>(fid >> 8),
                                                               static_cast<std::uint8_t>(fid)});
         return apdu::to_error(rsp.sw, ctx.c_str());
     }
+    model.selected_ef(fid);
     return {};
+}
+
+Result<void> ensure_ef(apdu::Transaction& tx, CardModel& model, std::uint16_t fid)
+{
+    if (model.ef() == fid) return {};
+    return select_ef(tx, model, fid);
+}
+
+Result<Bytes> read_sfi(apdu::Transaction& tx, CardModel& model, std::uint16_t fid, std::size_t le)
+{
+    model.ef_unknown();
+    const auto p1 = static_cast<std::uint8_t>(0x80 | (fid & 0x1F));
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command(0x00, 0xB0, p1, 0x00, {}, le)));
+    if (!data_ok(rsp.sw)) return apdu::to_error(rsp.sw, "READ BINARY (short EF identifier)");
+    model.selected_ef(fid);
+    if (rsp.data.size() > le) rsp.data.resize(le);
+    return std::move(rsp.data);
 }
 
 Result<Bytes> read_prefix(apdu::Transaction& tx, std::size_t length)
@@ -69,6 +118,23 @@ Result<Bytes> read_prefix(apdu::Transaction& tx, std::size_t length)
     if (!data_ok(rsp.sw)) return apdu::to_error(rsp.sw, "READ BINARY");
     if (rsp.data.size() > length) rsp.data.resize(length);
     return std::move(rsp.data);
+}
+
+Result<Bytes> read_ef_prefix(apdu::Transaction& tx, CardModel& model, std::uint16_t fid, std::size_t le, bool* sfi)
+{
+    bool fell_back = false;
+    if (sfi && *sfi) {
+        auto data = read_sfi(tx, model, fid, le);
+        if (data && !data->empty()) return data;
+        if (!data && fatal_transport(data.error().code)) return data;
+        // Refused (or an empty answer): the EF may be missing, or the card may not take short
+        // EF identifiers. The SELECT path tells which.
+        fell_back = true;
+    }
+    MYNACARD_TRY_VOID(select_ef(tx, model, fid));
+    auto data = le < layout::kShortReadChunk ? read_prefix(tx, le) : read_first_chunk(tx);
+    if (data && fell_back) *sfi = false;
+    return data;
 }
 
 Result<Bytes> read_first_chunk(apdu::Transaction& tx)
@@ -137,10 +203,10 @@ Result<Bytes> read_object(apdu::Transaction& tx, const ObjectLength& length, Rea
     return buf;
 }
 
-Result<PinStatus> query_pin(apdu::Transaction& tx, PinKind kind)
+Result<PinStatus> query_pin(apdu::Transaction& tx, CardModel& model, PinKind kind)
 {
     const auto where = layout::pin_location(kind);
-    MYNACARD_TRY_VOID(select_ef(tx, where.ef));
+    MYNACARD_TRY_VOID(ensure_ef(tx, model, where.ef));
     MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::verify_status(layout::kPinP2)));
     PinStatus status;
     status.kind = kind;
@@ -154,6 +220,7 @@ Result<PinStatus> query_pin(apdu::Transaction& tx, PinKind kind)
     } else {
         return apdu::to_error(rsp.sw, (std::string("PIN status ") + to_string(kind)).c_str());
     }
+    model.learned(status);
     return status;
 }
 
@@ -178,18 +245,37 @@ Result<void> check_pin_policy(const PinStatus& status, const VerifyOptions& opti
     return {};
 }
 
-Result<void> verify_pin(apdu::Transaction& tx, PinKind kind, const SecureBytes& pin,
+Result<void> verify_pin(apdu::Transaction& tx, CardModel& model, PinKind kind, const SecureBytes& pin,
                         const VerifyOptions& options)
 {
-    MYNACARD_TRY(auto status, query_pin(tx, kind));
+    // The counter is read in the same transaction as the VERIFY it guards (pin-and-suspension.md
+    // §1.5.4): no other application can spend a try in between.
+    MYNACARD_TRY(auto status, query_pin(tx, model, kind));
     MYNACARD_TRY_VOID(check_pin_policy(status, options));
-    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::verify(layout::kPinP2, pin)));
-    if (!rsp.sw.ok())
-        return apdu::to_error(rsp.sw, (std::string("VERIFY ") + to_string(kind) + " PIN").c_str());
+    const auto forget = [&] {
+        if (kind != PinKind::Kenhojo) model.forget_login(kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign);
+    };
+    auto rsp = apdu::transceive(tx, apdu::Command::verify(layout::kPinP2, pin));
+    if (!rsp) {
+        forget();
+        model.forget_counter(kind);  // a try may have been spent
+        return Unexpected{std::move(rsp).error()};
+    }
+    if (!rsp->sw.ok()) {
+        forget();
+        if (auto left = rsp->sw.retries_left()) {
+            status.tries_left = *left;
+            model.learned(status);
+        } else {
+            model.forget_counter(kind);
+        }
+        return apdu::to_error(rsp->sw, (std::string("VERIFY ") + to_string(kind) + " PIN").c_str());
+    }
+    model.verified(kind);
     return {};
 }
 
-Result<void> change_reference_data(apdu::Transaction& tx, PinKind kind, const SecureBytes& new_pin)
+Result<void> change_reference_data(apdu::Transaction& tx, CardModel&, PinKind kind, const SecureBytes& new_pin)
 {
     MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::change_reference_data(
                                                     layout::kChangeP1, layout::kPinP2, new_pin)));
@@ -198,17 +284,15 @@ Result<void> change_reference_data(apdu::Transaction& tx, PinKind kind, const Se
     return {};
 }
 
-Result<Bytes> compute_signature(apdu::Transaction& tx, KeyKind key, ByteView digest_info)
+Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind key, ByteView input)
 {
-    if (auto selected = select_ef(tx, layout::key_ef(key)); !selected) {
-        if (selected.error().sw == kSwFileNotFound)
-            return Unexpected{Errc::NoSuchKey, std::string(to_string(key)) + " key is not issued on this card"};
-        return Unexpected{std::move(selected).error()};
-    }
-    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(digest_info)));
-    if (rsp.sw.value == kSwSecurityStatus)
+    MYNACARD_TRY_VOID(ensure_ef(tx, model, layout::key_ef(key)));
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(input)));
+    if (rsp.sw.value == kSwSecurityStatus) {
+        model.forget_login(key);
         return Error(Errc::NotLoggedIn, rsp.sw.value,
                      std::string(to_string(key)) + " key: the card says the PIN is not verified");
+    }
     if (!rsp.sw.ok()) return apdu::to_error(rsp.sw, "COMPUTE DIGITAL SIGNATURE");
     if (rsp.data.empty()) return Unexpected{Errc::MalformedResponse, "empty signature"};
     return std::move(rsp.data);

@@ -34,35 +34,42 @@ CardType card_type_for_label(std::string_view label) noexcept
     return CardType::Unknown;
 }
 
-Result<Probe> probe(apdu::Transaction& tx)
+Result<std::string> read_label(apdu::Transaction& tx, CardModel& model, bool* sfi)
+{
+    MYNACARD_TRY(Bytes raw, read_ef_prefix(tx, model, layout::kEfTokenInfo, layout::kTokenLabelLength, sfi));
+    return trim_label(raw);
+}
+
+Result<Probe> probe(apdu::Transaction& tx, CardModel& model, bool* sfi)
 {
     Probe result;
-    if (auto selected = select_aid(tx, layout::kJpkiAid, "JPKI AP"); !selected) {
+    if (auto selected = select_aid(tx, model, Ap::Jpki); !selected) {
         if (not_found(selected.error())) return result;
         return Unexpected{std::move(selected).error()};
     }
-    if (auto selected = select_ef(tx, layout::kEfTokenInfo); !selected) {
-        if (not_found(selected.error())) return result;
-        return Unexpected{std::move(selected).error()};
+    auto label = read_label(tx, model, sfi);
+    if (!label) {
+        if (not_found(label.error())) return result;
+        return Unexpected{std::move(label).error()};
     }
-    MYNACARD_TRY(Bytes raw, read_prefix(tx, layout::kTokenLabelLength));
-    result.label = trim_label(raw);
+    result.label = std::move(*label);
     result.type = card_type_for_label(result.label);
     return result;
 }
 
-Result<Presence> read_presence(apdu::Transaction& tx)
+Result<Presence> read_presence(apdu::Transaction& tx, CardModel& model, bool* sfi)
 {
     Presence presence;
-    if (auto selected = select_ef(tx, layout::kEfCertPresence); !selected) {
-        if (!not_found(selected.error())) return Unexpected{std::move(selected).error()};
-        if (auto sign = select_ef(tx, layout::kEfSignCert); !sign) {
+    auto read = read_ef_prefix(tx, model, layout::kEfCertPresence, layout::kCertPresenceLength, sfi);
+    if (!read) {
+        if (!not_found(read.error())) return Unexpected{std::move(read).error()};
+        if (auto sign = select_ef(tx, model, layout::kEfSignCert); !sign) {
             if (!not_found(sign.error())) return Unexpected{std::move(sign).error()};
             presence.sign = false;
         }
         return presence;
     }
-    MYNACARD_TRY(Bytes flags, read_prefix(tx, layout::kCertPresenceLength));
+    Bytes flags = std::move(*read);
     if (flags.size() < 2) return Unexpected{Errc::MalformedResponse, "EF 0008 shorter than 2 bytes"};
     presence.sign = flags[0] != kAbsent;
     presence.auth = flags[1] != kAbsent;
@@ -80,9 +87,9 @@ std::optional<std::string> parse_common_record(ByteView record)
     return std::string(serial.begin(), serial.end());
 }
 
-Result<CardIdentity> read_common_identity(apdu::Transaction& tx)
+Result<CardIdentity> read_common_identity(apdu::Transaction& tx, CardModel& model)
 {
-    MYNACARD_TRY_VOID(select_aid(tx, layout::kCommonAid, "Common AP"));
+    MYNACARD_TRY_VOID(select_aid(tx, model, Ap::Common));
     MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::read_record(layout::kCommonSerialRecord,
                                                                             layout::kCommonSerialSfi,
                                                                             layout::kShortReadChunk)));

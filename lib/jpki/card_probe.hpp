@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "card_model.hpp"
 #include "mynacard/apdu/transaction.hpp"
 #include "mynacard/jpki/card.hpp"
 #include "mynacard/jpki/certificate.hpp"
@@ -21,9 +22,11 @@ struct Probe {
 std::string trim_label(ByteView raw);
 CardType card_type_for_label(std::string_view label) noexcept;
 
-/// SELECT JPKI AP + SELECT EF 0006 + READ BINARY 32. A card without the JPKI AP or without
-/// EF 0006 is CardType::Unknown (a value); transport failures are errors.
-Result<Probe> probe(apdu::Transaction& tx);
+/// SELECT JPKI AP + the first 32 bytes of EF 0006 (read_ef_prefix). A card without the JPKI AP
+/// or without EF 0006 is CardType::Unknown (a value); transport failures are errors.
+Result<Probe> probe(apdu::Transaction& tx, CardModel& model, bool* sfi);
+/// The label of EF 0006 in the current AP (read_ef_prefix), trimmed.
+Result<std::string> read_label(apdu::Transaction& tx, CardModel& model, bool* sfi);
 
 struct Presence {
     bool sign = true;
@@ -31,13 +34,13 @@ struct Presence {
 };
 /// EF 0008 ([0] sign, [1] auth; 00 = absent, MC). Without EF 0008, SELECT EF 0001 decides the
 /// signing certificate (SELECT needs no password, §1.4). The JPKI AP must be selected.
-Result<Presence> read_presence(apdu::Transaction& tx);
+Result<Presence> read_presence(apdu::Transaction& tx, CardModel& model, bool* sfi);
 
 /// The 15-character serial from a Common AP record (01 1C + 28 characters); nullopt when the
 /// record does not have that shape or the serial is not printable ASCII.
 std::optional<std::string> parse_common_record(ByteView record);
 /// SELECT Common AP + READ RECORD 1 of SFI 1 (00 B2 01 0C 00). Leaves the Common AP selected.
-Result<CardIdentity> read_common_identity(apdu::Transaction& tx);
+Result<CardIdentity> read_common_identity(apdu::Transaction& tx, CardModel& model);
 /// Fallback identity: the first 16 hex digits of SHA-256(issuer DER || serial DER) of the auth
 /// certificate; source "auth-cert".
 CardIdentity identity_from_auth_certificate(const Certificate& auth);

@@ -1,20 +1,38 @@
-// CardSession: one My Number card behind an apdu::Transport. Every public call that talks to the
-// card runs in one transaction and starts by selecting the application it needs: between our
-// transactions another process sharing the reader may have selected a different AP.
+// CardSession: one My Number card behind an apdu::Transport, driven by one model of what the
+// card has selected and verified (card_model.hpp; issue 9 §1).
 //
-// Certificate cache binding (issue 3 "checked against the card cheaply before it is used"):
-//  - the identity read at open() (Common AP serial, §1.14) picks the cache entries, so another
-//    card never even looks at this card's files;
-//  - then, in the same open() transaction, right after the JPKI AP is re-selected, every cached
-//    public certificate is compared with the first READ BINARY chunk of its EF (SELECT EF + one
-//    READ = 2 APDUs each). The first 256 bytes of a certificate hold its serial number and
-//    issuer name, which identify it uniquely, and the DER header there gives its total length,
-//    so a renewed certificate (same card, new certificate: cert renewal or a new signing
-//    certificate after moving house) is caught, which a signature check against the cached CA
-//    would miss. Entries that differ are deleted and read in full on demand.
-//  - The signing certificate (opt-in, holds personal data) cannot be read before the password
-//    is verified, so a cached copy is served before login only if it verifies under the
-//    card-checked signing CA; once the password is verified it is compared with the card too.
+// Selection. Every call runs in one PC/SC transaction. Between two of them another application
+// may have selected another AP, so the AP we left selected is a belief until content only the
+// JPKI AP holds confirms it. A SELECT by AID is sent only when the belief is wrong or unknown:
+// on a card that drops a PIN's verified state on (re-)SELECT it would end our login and every
+// other process's. Confirmation, cheapest first:
+//  - a cached certificate compared with the first chunk of its EF (the chunk holds the serial
+//    number and issuer, so it names one certificate; a match proves both the AP and the cache);
+//  - a signature that verifies with the certificate's key;
+//  - the token label in EF 0006 (one short-EF-identifier READ BINARY, or SELECT EF + READ).
+// Operations that spend or reveal something (VERIFY, CHANGE REFERENCE DATA, the PIN counter, a
+// certificate read with nothing to compare it with) confirm first; signing and cache checks go
+// ahead on the belief and check the answer.
+//
+// Signing across transactions. C_Login and C_Sign are separate transactions with anything in
+// between. A signature is SELECT EF key (skipped when current) + 80 2A, never a SELECT by AID:
+//  - a card that keeps and a card that drops verification on re-SELECT both sign, since we send
+//    no SELECT by AID between the VERIFY and the 80 2A;
+//  - another application that selected another AP in between: SELECT EF key answers 6A82 (or
+//    80 2A answers 6982, or the signature does not verify) -> the login is forgotten and the
+//    answer is NotLoggedIn (or MalformedResponse for a signature that fails the check): never a
+//    wrong signature;
+//  - another application that re-selected the JPKI AP: a card that drops verification answers
+//    6982 -> NotLoggedIn; one that keeps it signs.
+//
+// Certificates. The identity read at open() (Common AP serial, §1.14) picks the cache entries.
+// A cached certificate is compared with the card's first chunk before its first use in a
+// session (one READ BINARY with a short EF identifier): a renewed certificate (same card, new
+// certificate after renewal or a house move) differs there and is read again. Within one
+// insertion (ReaderInsertion) the comparisons are remembered in the insertion record
+// (card_record.hpp), so a second process trusts what the first one compared. The signing
+// certificate (opt-in cache) cannot be read before the password; a cached copy is served before
+// login only when it was compared with the card after a password in this same insertion.
 #include "mynacard/jpki/card.hpp"
 
 #include <array>
@@ -22,24 +40,29 @@
 #include <openssl/x509.h>
 
 #include "card_io.hpp"
+#include "card_model.hpp"
 #include "card_probe.hpp"
+#include "card_record.hpp"
 #include "cert_cache.hpp"
 #include "layout.hpp"
 #include "mynacard/apdu/trace.hpp"
 #include "mynacard/jpki/digest.hpp"
 #include "mynacard/jpki/pin.hpp"
+#include "signature_check.hpp"
 
 namespace mynacard::jpki {
 namespace {
 
+using detail::Ap;
+
 constexpr std::size_t index_of(KeyKind k) noexcept { return k == KeyKind::Auth ? 0 : 1; }
 constexpr std::size_t index_of(CertKind k) noexcept { return static_cast<std::size_t>(k); }
-constexpr std::array<CertKind, 3> kPublicCerts{CertKind::Auth, CertKind::AuthCa, CertKind::SignCa};
+constexpr std::uint16_t kSwFileNotFound = 0x6A82;
 
 bool fatal_transport(Errc code)
 {
     return code == Errc::NoService || code == Errc::NoReader || code == Errc::CardAbsent ||
-           code == Errc::CardRemoved || code == Errc::Cancelled;
+           code == Errc::CardRemoved || code == Errc::Cancelled || code == Errc::CardReset;
 }
 
 /// Same certificate as the card's EF: the card's first chunk equals the cached prefix and its
@@ -53,12 +76,22 @@ bool matches_card(ByteView first_chunk, const Bytes& cached)
                       cached.begin());
 }
 
+bool not_found(const Error& e) { return e.code == Errc::FileNotFound || e.sw == kSwFileNotFound; }
+
+/// Whether `cert` is signed by the key of `issuer` (both DER).
+bool issued_by(const Bytes& cert, const Bytes& issuer)
+{
+    auto c = Certificate::from_der(cert);
+    auto key = detail::public_key_of_certificate(issuer);
+    return c && key && X509_verify(c->native(), key.get()) == 1;
+}
+
 }  // namespace
 
 struct CardSession::Impl {
     struct CertSlot {
         std::optional<Bytes> der;
-        bool checked = false;     ///< compared with or read from this card in this session
+        bool checked = false;     ///< compared with or read from this card (this session or insertion)
         bool from_cache = false;
     };
 
@@ -66,9 +99,12 @@ struct CardSession::Impl {
     SessionOptions options;
     CardInfo info;
     std::optional<detail::CertCache> cache;
-    std::array<std::optional<std::uint64_t>, 2> login_epoch;
+    detail::CardModel model;
     std::array<CertSlot, 4> certs;
+    std::array<detail::PublicKey, 2> keys;  ///< for the software check of each signature
+    std::optional<detail::CardRecord> record;  ///< the insertion record we keep up to date
     bool try_extended = false;
+    bool sfi = true;  ///< short-EF-identifier READ BINARY works on this card (until shown not to)
     std::uint64_t apdus = 0;
 
     template <typename F>
@@ -77,32 +113,36 @@ struct CardSession::Impl {
         auto tx = apdu::Transaction::begin(*transport);
         if (!tx) return Unexpected{std::move(tx).error()};
         const std::uint64_t epoch = transport->reset_epoch();
+        model.begin(epoch);
         auto result = body(*tx);
         apdus += tx->apdu_count();
         if (transport->reset_epoch() != epoch) {
             // The card was reset (or pulled and put back) inside our transaction: its selection
             // and security state are gone, so a failure after that point says nothing about the
             // card itself (e.g. 6A82 from a SELECT EF with no AP selected).
-            forget_logins();
+            model.reset(transport->reset_epoch());
+            drop_sign_certificate();
             if (!result && !fatal_transport(result.error().code))
                 return Error(Errc::CardReset, "the card was reset during the operation");
         }
-        if (!result && result.error().code == Errc::CardReset) forget_logins();
+        if (!result && result.error().code == Errc::CardReset) {
+            model.reset(transport->reset_epoch());
+            drop_sign_certificate();
+        }
         return result;
     }
 
     bool logged_in(KeyKind k) const noexcept
     {
-        const auto& epoch = login_epoch[index_of(k)];
-        return epoch && *epoch == transport->reset_epoch();
+        return model.logged_in(k) && model.epoch() == transport->reset_epoch();
     }
-    void remember_login(KeyKind k, std::uint64_t epoch) { login_epoch[index_of(k)] = epoch; }
-    void forget_login(KeyKind k) { login_epoch[index_of(k)].reset(); }
-    void forget_logins()
+    void drop_sign_certificate()
     {
-        login_epoch = {};
         auto& sign = certs[index_of(CertKind::Sign)];
-        if (!sign.from_cache) sign = {};  // read with the password: not kept beyond the login
+        if (!sign.from_cache) {  // read with the password: not kept beyond the login
+            sign = {};
+            keys[index_of(KeyKind::Sign)].reset();
+        }
     }
 
     bool cache_allowed(CertKind kind) const
@@ -110,134 +150,349 @@ struct CardSession::Impl {
         return cache && (kind != CertKind::Sign || options.cache.include_sign_certificate);
     }
 
+    enum class Need { Believed, Confirmed };
+    Result<void> ensure_jpki(apdu::Transaction& tx, Need need);
     Result<void> open_card(apdu::Transaction& tx);
-    Result<void> establish_identity(apdu::Transaction& tx);
-    Result<void> check_cached_certificates(apdu::Transaction& tx);
+    Result<bool> open_known_insertion(apdu::Transaction& tx);
+    Result<void> probe_card(apdu::Transaction& tx);
+    Result<void> read_auth_at_open(apdu::Transaction& tx);
+    Result<Bytes> read_cert_in(apdu::Transaction& tx, CertKind kind);
+    Result<Bytes> read_cert_attempt(apdu::Transaction& tx, CertKind kind, bool* suspicious);
+    void took_certificate(CertKind kind, const Bytes& der, bool checked_against_card);
     Result<Bytes> read_from_card(CertKind kind);
     Result<Bytes> read_certificate(CertKind kind);
-    bool sign_cache_usable(const Bytes& der);
+    Result<detail::PublicKey> key_for(apdu::Transaction& tx, KeyKind key);
+    Result<Bytes> sign_in(apdu::Transaction& tx, KeyKind key, ByteView input);
     Result<void> check_sign_input(KeyKind key, ByteView digest_info) const;
     /// NoSuchKey for the PIN of a key the card does not have (sign password on an under-15 card).
     Result<void> check_pin_exists(PinKind kind) const;
+    Result<void> enter_ap_for(apdu::Transaction& tx, PinKind kind);
+    void leave_kenhojo(apdu::Transaction& tx);
+
+    /// Takes over the insertion record of this card (same insertion key and identity): the
+    /// certificates compared with the card in this insertion are served as cached.
+    void adopt_record(detail::CardRecord r)
+    {
+        record = std::move(r);
+        record->sfi = sfi;
+        for (std::size_t i = 0; i < certs.size(); ++i) {
+            const auto kind = static_cast<CertKind>(i);
+            if (!cache_allowed(kind) || !record->checked[i] || certs[i].checked) continue;
+            auto loaded = cache->load(info.identity, kind);
+            if (!loaded || !*loaded) continue;
+            if (kind != CertKind::Sign && detail::sha256_of(**loaded) != *record->checked[i]) continue;
+            // The signing certificate stays unchecked before login: see read_certificate.
+            certs[i] = {std::move(**loaded), kind != CertKind::Sign, true};
+        }
+    }
+    /// The insertion record on disk for this insertion and card, if any and valid.
+    std::optional<detail::CardRecord> stored_record() const
+    {
+        const auto key = insertion_key();
+        if (!key || !cache) return std::nullopt;
+        auto text = cache->load_text(cache->insertion_path(key->reader), detail::kMaxRecordSize);
+        if (!text || !*text) return std::nullopt;
+        auto parsed = detail::parse_record(**text);
+        if (!parsed || !parsed->insertion || !(*parsed->insertion == *key) || !parsed->auth_prefix ||
+            !parsed->has_auth || detail::card_type_for_label(parsed->label) != CardType::MyNumberCard)
+            return std::nullopt;
+        return std::move(*parsed);
+    }
+
+    std::optional<detail::InsertionKey> insertion_key() const
+    {
+        if (!options.insertion) return std::nullopt;
+        return detail::InsertionKey{options.insertion->reader, options.insertion->event_count, transport->atr()};
+    }
+    detail::CardRecord facts() const
+    {
+        detail::CardRecord r;
+        r.identity = info.identity;
+        r.label = info.token_label;
+        r.has_sign = info.has_sign_certificate;
+        r.has_auth = info.has_auth_certificate;
+        r.sfi = sfi;
+        return r;
+    }
+    void save_record()
+    {
+        if (!cache || !record || !record->insertion) return;
+        (void)cache->store_text(cache->insertion_path(record->insertion->reader), detail::encode_record(*record));
+    }
 };
+
+// --- selection
+
+Result<void> CardSession::Impl::ensure_jpki(apdu::Transaction& tx, Need need)
+{
+    if (model.jpki_confirmed()) return {};
+    if (model.ap() == Ap::Jpki) {
+        if (need == Need::Believed) return {};
+        // Confirm without a SELECT by AID: the token label only the JPKI AP holds.
+        auto label = detail::read_label(tx, model, &sfi);
+        if (label && *label == info.token_label && !label->empty()) {
+            model.confirmed(Ap::Jpki);
+            return {};
+        }
+        if (!label && fatal_transport(label.error().code)) return Unexpected{std::move(label).error()};
+    }
+    // Another application selected another AP (or a reset did): our logins on a card that ends
+    // verification on SELECT are gone already; the model forgets them.
+    return detail::select_aid(tx, model, Ap::Jpki);
+}
+
+// --- open
 
 Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
 {
-    MYNACARD_TRY(auto probe, detail::probe(tx));
-    info.type = probe.type;
-    info.token_label = probe.label;
-    if (probe.type != CardType::MyNumberCard) {
-        if (probe.label.empty())
-            return Unexpected{Errc::NotSupported, "no JPKI application (or no token EF 0006) on this card"};
-        return Unexpected{Errc::NotSupported, "token label \"" + probe.label + "\" (" +
-                                                  to_string(probe.type) + ") is not a My Number card"};
-    }
-    MYNACARD_TRY(auto presence, detail::read_presence(tx));
-    info.has_sign_certificate = presence.sign;
-    info.has_auth_certificate = presence.auth;
-    MYNACARD_TRY_VOID(establish_identity(tx));
-    return check_cached_certificates(tx);
+    MYNACARD_TRY(const bool known, open_known_insertion(tx));
+    if (known) return {};
+    MYNACARD_TRY_VOID(probe_card(tx));
+    return read_auth_at_open(tx);
 }
 
-Result<void> CardSession::Impl::establish_identity(apdu::Transaction& tx)
+Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
 {
-    auto common = detail::read_common_identity(tx);
+    auto parsed = stored_record();
+    if (!parsed) return false;
+    // The same reader, insertion counter and ATR as a session of ours already identified. One
+    // READ BINARY of the auth certificate EF in whatever AP is current disturbs nobody; if its
+    // first chunk is the one recorded, this is that card and the JPKI AP is current.
+    bool record_sfi = parsed->sfi;
+    auto first = detail::read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk, &record_sfi);
+    if (!first) {
+        if (fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
+        return false;
+    }
+    if (detail::sha256_of(*first) != *parsed->auth_prefix) return false;
+    model.confirmed(Ap::Jpki);
+    sfi = record_sfi;
+    info.type = CardType::MyNumberCard;
+    info.token_label = parsed->label;
+    info.identity = parsed->identity;
+    info.has_sign_certificate = parsed->has_sign;
+    info.has_auth_certificate = parsed->has_auth;
+    adopt_record(std::move(*parsed));
+    auto& auth = certs[index_of(CertKind::Auth)];
+    if (!auth.der || !matches_card(*first, *auth.der)) {
+        // Not cached (or not compared yet): finish reading it now that its first chunk is here.
+        MYNACARD_TRY(Bytes der, detail::read_object(tx, der_object_length, {&try_extended, std::move(*first)}));
+        if (!Certificate::from_der(der))
+            return Unexpected{Errc::CertificateInvalid, "auth certificate on the card does not parse"};
+        took_certificate(CertKind::Auth, der, true);
+    }
+    return true;
+}
+
+Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
+{
+    // Identity first (Common AP, §1.14): it names the cache entries, which may hold the rest.
+    auto common = detail::read_common_identity(tx, model);
     if (!common && fatal_transport(common.error().code)) return Unexpected{std::move(common).error()};
-    // Back to the JPKI AP: everything after open() expects it, as does other software sharing
-    // the card.
-    MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kJpkiAid, "JPKI AP"));
+    if (auto selected = detail::select_aid(tx, model, Ap::Jpki); !selected) {
+        if (not_found(selected.error()))
+            return Unexpected{Errc::NotSupported, "no JPKI application on this card"};
+        return selected;
+    }
+    std::optional<detail::CardRecord> known;
+    if (common && cache) {
+        auto text = cache->load_text(cache->facts_path(*common), detail::kMaxRecordSize);
+        if (text && *text) {
+            auto parsed = detail::parse_record(**text);
+            if (parsed && parsed->identity.serial == common->serial && parsed->identity.source == common->source &&
+                detail::card_type_for_label(parsed->label) == CardType::MyNumberCard)
+                known = std::move(*parsed);
+        }
+    }
+    if (known) {
+        // A card's label never changes. Which certificates are issued can (a card without a
+        // signing certificate may receive one later), so a remembered absence is read again.
+        info.token_label = known->label;
+        info.type = CardType::MyNumberCard;
+        sfi = known->sfi;
+        info.has_sign_certificate = known->has_sign;
+        info.has_auth_certificate = known->has_auth;
+        if (!known->has_sign || !known->has_auth) {
+            MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
+            info.has_sign_certificate = presence.sign;
+            info.has_auth_certificate = presence.auth;
+        }
+    } else {
+        auto label = detail::read_label(tx, model, &sfi);
+        if (!label) {
+            if (not_found(label.error()))
+                return Unexpected{Errc::NotSupported, "no token EF 0006 in the JPKI application"};
+            return Unexpected{std::move(label).error()};
+        }
+        info.token_label = *label;
+        info.type = detail::card_type_for_label(*label);
+        if (info.type != CardType::MyNumberCard) {
+            if (label->empty())
+                return Unexpected{Errc::NotSupported, "no JPKI application (or no token EF 0006) on this card"};
+            return Unexpected{Errc::NotSupported, "token label \"" + *label + "\" (" + to_string(info.type) +
+                                                      ") is not a My Number card"};
+        }
+        MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
+        info.has_sign_certificate = presence.sign;
+        info.has_auth_certificate = presence.auth;
+    }
     if (common) {
         info.identity = std::move(*common);
-        return {};
+    } else {
+        // Fallback (§1.14): derive the identity from the auth certificate, which is read anyway.
+        if (!info.has_auth_certificate)
+            return Unexpected{Errc::NotSupported, "no Common AP serial and no auth certificate: no card identity"};
+        bool suspicious = false;  // the JPKI AP was just selected
+        MYNACARD_TRY(Bytes der, read_cert_attempt(tx, CertKind::Auth, &suspicious));
+        MYNACARD_TRY(auto cert, Certificate::from_der(der));
+        info.identity = detail::identity_from_auth_certificate(cert);
+        took_certificate(CertKind::Auth, der, true);  // now that the identity names the cache entry
     }
-    // Fallback (§1.14): derive the identity from the auth certificate, which is read anyway.
-    if (!info.has_auth_certificate)
-        return Unexpected{Errc::NotSupported, "no Common AP serial and no auth certificate: no card identity"};
-    MYNACARD_TRY_VOID(detail::select_ef(tx, layout::kEfAuthCert));
-    MYNACARD_TRY(Bytes der, detail::read_object(tx, der_object_length, {&try_extended, {}}));
-    MYNACARD_TRY(auto cert, Certificate::from_der(der));
-    info.identity = detail::identity_from_auth_certificate(cert);
-    certs[index_of(CertKind::Auth)] = {std::move(der), true, false};
+    if (cache) {
+        const detail::CardRecord now = facts();
+        if (!known || detail::encode_record(*known) != detail::encode_record(now))
+            (void)cache->store_text(cache->facts_path(info.identity), detail::encode_record(now));
+    }
     return {};
 }
 
-Result<void> CardSession::Impl::check_cached_certificates(apdu::Transaction& tx)
+Result<void> CardSession::Impl::read_auth_at_open(apdu::Transaction& tx)
 {
+    // With a cache, the auth certificate's first chunk keys the insertion record, and nearly
+    // every use of the card needs the certificate: compare the cached copy (one READ) or read it
+    // now, while the JPKI AP is confirmed. Without a cache it is read on first use.
     if (!cache) return {};
-    for (CertKind kind : kPublicCerts) {
-        auto& slot = certs[index_of(kind)];
-        if (slot.der) continue;
-        auto loaded = cache->load(info.identity, kind);
-        if (!loaded) {  // CacheInvalid: drop it; read_certificate re-reads and rewrites
-            cache->remove(info.identity, kind);
-            continue;
-        }
-        if (!*loaded) continue;
-        Bytes& cached = **loaded;
-        auto selected = detail::select_ef(tx, layout::cert_ef(kind));
-        if (!selected && fatal_transport(selected.error().code)) return Unexpected{std::move(selected).error()};
-        Result<Bytes> first = selected ? detail::read_first_chunk(tx) : Result<Bytes>(selected.error());
-        if (!first && fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
-        if (first && matches_card(*first, cached)) {
-            slot = {std::move(cached), true, true};
-        } else {
-            cache->remove(info.identity, kind);
+    {
+        for (CertKind kind : {CertKind::Auth, CertKind::AuthCa, CertKind::SignCa, CertKind::Sign}) {
+            if (!cache_allowed(kind) || (kind == CertKind::Sign && !info.has_sign_certificate)) continue;
+            if (certs[index_of(kind)].checked) continue;  // read from the card just now
+            auto loaded = cache->load(info.identity, kind);
+            if (!loaded) {  // CacheInvalid: drop it; read_certificate re-reads and rewrites
+                cache->remove(info.identity, kind);
+            } else if (*loaded) {
+                certs[index_of(kind)] = {std::move(**loaded), false, true};
+            }
         }
     }
-    if (options.cache.include_sign_certificate && info.has_sign_certificate) {
-        auto loaded = cache->load(info.identity, CertKind::Sign);
-        if (!loaded) {
-            cache->remove(info.identity, CertKind::Sign);
-        } else if (*loaded) {
-            certs[index_of(CertKind::Sign)] = {std::move(**loaded), false, true};
-        }
+    if (!info.has_auth_certificate) return {};
+    // A full probe in an insertion already recorded (another application changed the selection
+    // meanwhile): the record's comparisons still hold when it names this card and auth
+    // certificate. Taken before the auth certificate is checked, which then updates it.
+    auto stored = stored_record();
+    if (!certs[index_of(CertKind::Auth)].checked) {
+        auto der = read_cert_in(tx, CertKind::Auth);
+        if (!der && fatal_transport(der.error().code)) return Unexpected{std::move(der).error()};
+    }
+    const auto& auth = certs[index_of(CertKind::Auth)];
+    if (stored && auth.checked && auth.der && stored->identity.serial == info.identity.serial &&
+        stored->identity.source == info.identity.source &&
+        detail::sha256_of(ByteView(auth.der->data(), std::min(auth.der->size(), layout::kShortReadChunk))) ==
+            *stored->auth_prefix) {
+        stored->checked[index_of(CertKind::Auth)] = record && record->checked[index_of(CertKind::Auth)]
+                                                        ? record->checked[index_of(CertKind::Auth)]
+                                                        : stored->checked[index_of(CertKind::Auth)];
+        stored->has_sign = info.has_sign_certificate;
+        stored->has_auth = info.has_auth_certificate;
+        adopt_record(std::move(*stored));
+        save_record();
     }
     return {};
 }
 
-Result<Bytes> CardSession::Impl::read_from_card(CertKind kind)
+// --- certificates
+
+void CardSession::Impl::took_certificate(CertKind kind, const Bytes& der, bool checked_against_card)
+{
+    auto& slot = certs[index_of(kind)];
+    bool cached = slot.from_cache && slot.der && *slot.der == der;
+    if (cache_allowed(kind) && !cached) cached = cache->store(info.identity, kind, der).has_value();
+    slot = {der, checked_against_card, cached};
+    if (kind == CertKind::Auth || kind == CertKind::Sign) {
+        keys[index_of(kind == CertKind::Auth ? KeyKind::Auth : KeyKind::Sign)] = detail::public_key_of_certificate(der);
+    }
+    if (!checked_against_card) return;
+    // Remember the comparison for other processes meeting this insertion.
+    if (const auto key = insertion_key(); key && cache) {
+        if (!record || !record->insertion || !(*record->insertion == *key) ||
+            record->identity.serial != info.identity.serial) {
+            record = facts();
+            record->insertion = *key;
+        }
+        record->sfi = sfi;
+        if (kind == CertKind::Auth) {
+            const std::size_t n = std::min(der.size(), layout::kShortReadChunk);
+            record->auth_prefix = detail::sha256_of(ByteView(der.data(), n));
+        }
+        if (cached) record->checked[index_of(kind)] = kind == CertKind::Sign ? Bytes{} : detail::sha256_of(der);
+        save_record();
+    }
+}
+
+Result<Bytes> CardSession::Impl::read_cert_attempt(apdu::Transaction& tx, CertKind kind, bool* suspicious)
 {
     auto& slot = certs[index_of(kind)];
     // The signing certificate carries the holder's name, address, birth date and sex
     // (jpki-card.md §2): its bytes stay out of the APDU trace.
     std::optional<apdu::trace::ResponseRedaction> personal_data;
     if (kind == CertKind::Sign) personal_data.emplace();
-    MYNACARD_TRY(Bytes der, transact([&](apdu::Transaction& tx) -> Result<Bytes> {
-        MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kJpkiAid, "JPKI AP"));
-        if (auto selected = detail::select_ef(tx, layout::cert_ef(kind)); !selected) {
-            if (selected.error().code == Errc::FileNotFound)
-                return Unexpected{Errc::NoSuchKey, std::string(to_string(kind)) + " certificate is not on this card"};
-            return Unexpected{std::move(selected).error()};
+    auto first = detail::read_ef_prefix(tx, model, layout::cert_ef(kind), layout::kShortReadChunk, &sfi);
+    if (!first) {
+        if (first.error().code == Errc::SecurityStatusNotSatisfied) {
+            if (kind == CertKind::Sign) model.forget_login(KeyKind::Sign);
+            return Error(Errc::NotLoggedIn, 0x6982,
+                         std::string(to_string(kind)) + " certificate needs the password verified");
         }
-        auto first = detail::read_first_chunk(tx);
-        if (!first) {
-            if (first.error().code == Errc::SecurityStatusNotSatisfied) {
-                if (kind == CertKind::Sign) forget_login(KeyKind::Sign);
-                return Error(Errc::NotLoggedIn, 0x6982,
-                             std::string(to_string(kind)) + " certificate needs the password verified");
-            }
-            return Unexpected{std::move(first).error()};
+        if (not_found(first.error())) {
+            *suspicious = true;
+            return Unexpected{Errc::NoSuchKey, std::string(to_string(kind)) + " certificate is not on this card"};
         }
-        if (slot.der && matches_card(*first, *slot.der)) return *slot.der;
-        return detail::read_object(tx, der_object_length, {&try_extended, std::move(*first)});
-    }));
-    if (!Certificate::from_der(der))
+        return Unexpected{std::move(first).error()};
+    }
+    if (slot.der && matches_card(*first, *slot.der)) {
+        model.confirmed(Ap::Jpki);
+        return *slot.der;
+    }
+    // Different from the cache (a renewed certificate), or nothing to compare with.
+    if (!model.jpki_confirmed()) *suspicious = true;
+    MYNACARD_TRY(Bytes der, detail::read_object(tx, der_object_length, {&try_extended, std::move(*first)}));
+    if (!Certificate::from_der(der)) {
+        *suspicious = true;
         return Unexpected{Errc::CertificateInvalid, std::string(to_string(kind)) + " certificate on the card does not parse"};
-    const bool was_cached = slot.from_cache && slot.der && *slot.der == der;
-    if (cache_allowed(kind) && !was_cached) (void)cache->store(info.identity, kind, der);
-    slot = {der, true, was_cached};
+    }
+    // A CA certificate read on the belief alone is proven by the card's leaf it issued.
+    if (kind == CertKind::AuthCa && *suspicious) {
+        const auto& auth = certs[index_of(CertKind::Auth)];
+        if (auth.der && auth.checked && issued_by(*auth.der, der)) {
+            *suspicious = false;
+            model.confirmed(Ap::Jpki);
+        }
+    }
     return der;
 }
 
-bool CardSession::Impl::sign_cache_usable(const Bytes& der)
+Result<Bytes> CardSession::Impl::read_cert_in(apdu::Transaction& tx, CertKind kind)
 {
-    auto ca_der = read_certificate(CertKind::SignCa);
-    if (!ca_der) return false;
-    auto cert = Certificate::from_der(der);
-    auto ca = Certificate::from_der(*ca_der);
-    if (!cert || !ca) return false;
-    EVP_PKEY* ca_key = X509_get0_pubkey(ca->native());
-    return ca_key && X509_verify(cert->native(), ca_key) == 1 && cert->not_after() > std::time(nullptr);
+    auto& slot = certs[index_of(kind)];
+    // A cached copy can be checked on the belief (a match proves the AP); so can the auth CA
+    // once the auth certificate is known. Anything else is read only from a confirmed AP.
+    const bool checkable = (slot.der && slot.from_cache) || kind == CertKind::AuthCa;
+    MYNACARD_TRY_VOID(ensure_jpki(tx, checkable ? Need::Believed : Need::Confirmed));
+    bool suspicious = false;
+    auto der = read_cert_attempt(tx, kind, &suspicious);
+    if (suspicious && !model.jpki_confirmed() && (der || !fatal_transport(der.error().code))) {
+        // The answer does not prove the JPKI AP: confirm it (or select it) and read again.
+        MYNACARD_TRY_VOID(ensure_jpki(tx, Need::Confirmed));
+        suspicious = false;
+        der = read_cert_attempt(tx, kind, &suspicious);
+    }
+    if (!der) return der;
+    took_certificate(kind, *der, true);
+    return der;
+}
+
+Result<Bytes> CardSession::Impl::read_from_card(CertKind kind)
+{
+    return transact([&](apdu::Transaction& tx) { return read_cert_in(tx, kind); });
 }
 
 Result<Bytes> CardSession::Impl::read_certificate(CertKind kind)
@@ -246,18 +501,73 @@ Result<Bytes> CardSession::Impl::read_certificate(CertKind kind)
         return Unexpected{Errc::NoSuchKey, std::string(to_string(kind)) + " certificate is not issued on this card"};
     auto& slot = certs[index_of(kind)];
     if (kind != CertKind::Sign) {
-        if (slot.der) return *slot.der;
+        if (slot.der && slot.checked) return *slot.der;
         return read_from_card(kind);
     }
     if (logged_in(KeyKind::Sign)) {
         if (slot.der && slot.checked) return *slot.der;
         return read_from_card(kind);
     }
-    if (slot.der && slot.from_cache) {
-        Bytes der = *slot.der;
-        if (sign_cache_usable(der)) return der;
-    }
+    // Before the password the card shows nothing of EF 0001 (§1.4), so a renewed signing
+    // certificate (a house move) cannot be told from the cached one: serve the cached copy only
+    // when a session compared it with the card after a password in this insertion.
+    if (slot.der && slot.from_cache && record && record->checked[index_of(CertKind::Sign)]) return *slot.der;
     return Unexpected{Errc::NotLoggedIn, "the signing certificate needs the sign password verified first"};
+}
+
+// --- signing
+
+Result<detail::PublicKey> CardSession::Impl::key_for(apdu::Transaction& tx, KeyKind key)
+{
+    if (auto& k = keys[index_of(key)]; k) return k;
+    const CertKind kind = cert_for(key);
+    auto& slot = certs[index_of(kind)];
+    Bytes der;
+    if (slot.der && slot.checked) {
+        der = *slot.der;
+    } else {
+        MYNACARD_TRY(Bytes read, read_cert_in(tx, kind));
+        der = std::move(read);
+    }
+    auto pub = detail::public_key_of_certificate(der);
+    if (!pub) return Unexpected{Errc::CertificateInvalid, std::string(to_string(kind)) + " certificate has no usable public key"};
+    keys[index_of(key)] = pub;
+    return pub;
+}
+
+Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, ByteView input)
+{
+    // The key to check the answer with comes first: with a card whose verification is used up
+    // by a signature, a signature we could not check would be a login spent for nothing.
+    MYNACARD_TRY(detail::PublicKey pub, key_for(tx, key));
+    // No SELECT by AID between the VERIFY and its use: if we no longer believe the JPKI AP is
+    // current, the verification may have ended with whatever changed the selection.
+    if (model.ap() != Ap::Jpki) model.forget_login(key);
+    if (!model.logged_in(key))
+        return Error(Errc::NotLoggedIn, std::string(to_string(key)) + " key: the verification may have ended");
+    auto signature = detail::compute_signature(tx, model, key, input);
+    if (!signature) {
+        if (not_found(signature.error())) {
+            if (!model.jpki_confirmed()) {
+                // EF 0008 says the key is issued: the JPKI AP is not current, so another
+                // application selected another AP since our VERIFY (which, on a card that ends
+                // verification on SELECT, ended it). Not re-selected here: the login is gone.
+                model.forget_login(key);
+                model.ap_unknown();
+                return Error(Errc::NotLoggedIn, kSwFileNotFound,
+                             std::string(to_string(key)) + " key: another application changed the card's selection");
+            }
+            return Unexpected{Errc::NoSuchKey, std::string(to_string(key)) + " key is not issued on this card"};
+        }
+        return signature;
+    }
+    if (auto checked = detail::check_pkcs1_signature(pub.get(), input, *signature); !checked) {
+        // Never handed out. Without a confirmed AP the card may have used another AP's key EF.
+        if (!model.jpki_confirmed()) model.ap_unknown();
+        return Unexpected{std::move(checked).error()};
+    }
+    model.confirmed(Ap::Jpki);  // only the JPKI AP holds this key
+    return signature;
 }
 
 Result<void> CardSession::Impl::check_sign_input(KeyKind key, ByteView digest_info) const
@@ -278,12 +588,30 @@ Result<void> CardSession::Impl::check_pin_exists(PinKind kind) const
     return {};
 }
 
+Result<void> CardSession::Impl::enter_ap_for(apdu::Transaction& tx, PinKind kind)
+{
+    if (kind != PinKind::Kenhojo) return ensure_jpki(tx, Need::Confirmed);
+    // Selecting the Kenhojo AP may end the JPKI logins (jpki-card.md §7); the model forgets
+    // them, so the tokens show them gone instead of meeting a silent 6982 later.
+    if (model.ap_confirmed() && model.ap() == Ap::Kenhojo) return {};
+    return detail::select_aid(tx, model, Ap::Kenhojo);
+}
+
+void CardSession::Impl::leave_kenhojo(apdu::Transaction& tx)
+{
+    // Back to the JPKI AP: on a card that ends verification on SELECT this also ends the Kenhojo
+    // PIN's, so no other program can read the Kenhojo AP on our VERIFY.
+    (void)detail::select_aid(tx, model, Ap::Jpki);
+}
+
 // --- public API
 
 Result<CardType> detect_card(apdu::Transport& transport, std::string* label)
 {
     MYNACARD_TRY(auto tx, apdu::Transaction::begin(transport));
-    MYNACARD_TRY(auto probe, detail::probe(tx));
+    detail::CardModel model;
+    bool sfi = true;
+    MYNACARD_TRY(auto probe, detail::probe(tx, model, &sfi));
     if (label) *label = probe.label;
     return probe.type;
 }
@@ -322,14 +650,17 @@ Result<Certificate> CardSession::certificate(CertKind kind)
     return Certificate::from_der(der);
 }
 
-Result<PinStatus> CardSession::pin_status(PinKind kind)
+Result<PinStatus> CardSession::pin_status(PinKind kind, bool reuse_known)
 {
-    const auto where = layout::pin_location(kind);
-    MYNACARD_TRY_VOID(m_impl->check_pin_exists(kind));
-    return m_impl->transact([&](apdu::Transaction& tx) -> Result<PinStatus> {
-        MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));
-        auto status = detail::query_pin(tx, kind);
-        if (kind == PinKind::Kenhojo) (void)detail::select_aid(tx, layout::kJpkiAid, "JPKI AP");
+    Impl& self = *m_impl;
+    MYNACARD_TRY_VOID(self.check_pin_exists(kind));
+    if (reuse_known && self.model.epoch() == self.transport->reset_epoch()) {
+        if (auto known = self.model.known(kind, self.options.pin_status_reuse)) return *known;
+    }
+    return self.transact([&](apdu::Transaction& tx) -> Result<PinStatus> {
+        MYNACARD_TRY_VOID(self.enter_ap_for(tx, kind));
+        auto status = detail::query_pin(tx, self.model, kind);
+        if (kind == PinKind::Kenhojo) self.leave_kenhojo(tx);
         return status;
     });
 }
@@ -340,20 +671,9 @@ Result<void> CardSession::verify_pin(PinKind kind, SecureBytes typed, const Veri
     Impl& self = *m_impl;
     MYNACARD_TRY_VOID(self.check_pin_exists(kind));
     return self.transact([&](apdu::Transaction& tx) -> Result<void> {
-        const auto where = layout::pin_location(kind);
-        MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));
-        auto verified = detail::verify_pin(tx, kind, pin, options);
-        const std::uint64_t epoch = tx.transport().reset_epoch();
-        if (kind == PinKind::Kenhojo) {
-            (void)detail::select_aid(tx, layout::kJpkiAid, "JPKI AP");
-            return verified;
-        }
-        const KeyKind key = kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign;
-        if (verified) {
-            self.remember_login(key, epoch);
-        } else {
-            self.forget_login(key);
-        }
+        MYNACARD_TRY_VOID(self.enter_ap_for(tx, kind));
+        auto verified = detail::verify_pin(tx, self.model, kind, pin, options);
+        if (kind == PinKind::Kenhojo) self.leave_kenhojo(tx);
         return verified;
     });
 }
@@ -366,18 +686,12 @@ Result<void> CardSession::change_pin(PinKind kind, SecureBytes old_typed, Secure
     Impl& self = *m_impl;
     MYNACARD_TRY_VOID(self.check_pin_exists(kind));
     return self.transact([&](apdu::Transaction& tx) -> Result<void> {
-        const auto where = layout::pin_location(kind);
-        MYNACARD_TRY_VOID(detail::select_aid(tx, *where.aid, kind == PinKind::Kenhojo ? "Kenhojo AP" : "JPKI AP"));
+        MYNACARD_TRY_VOID(self.enter_ap_for(tx, kind));
         auto changed = [&]() -> Result<void> {
-            MYNACARD_TRY_VOID(detail::verify_pin(tx, kind, old_pin, options));
-            const std::uint64_t epoch = tx.transport().reset_epoch();
-            if (kind != PinKind::Kenhojo) self.remember_login(kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign, epoch);
-            return detail::change_reference_data(tx, kind, new_pin);
+            MYNACARD_TRY_VOID(detail::verify_pin(tx, self.model, kind, old_pin, options));
+            return detail::change_reference_data(tx, self.model, kind, new_pin);
         }();
-        if (!changed && kind != PinKind::Kenhojo &&
-            (changed.error().code == Errc::PinIncorrect || changed.error().code == Errc::PinLocked))
-            self.forget_login(kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign);
-        if (kind == PinKind::Kenhojo) (void)detail::select_aid(tx, layout::kJpkiAid, "JPKI AP");
+        if (kind == PinKind::Kenhojo) self.leave_kenhojo(tx);
         return changed;
     });
 }
@@ -395,14 +709,9 @@ Result<Bytes> CardSession::sign(KeyKind key, ByteView digest_info)
         // begin_transaction reconnects after a reset it sees: the login is gone then (§1.9),
         // and the PIN is never re-sent behind the caller's back.
         if (!self.logged_in(key)) return not_logged_in();
-        MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kJpkiAid, "JPKI AP"));
-        return detail::compute_signature(tx, key, digest_info);
+        return self.sign_in(tx, key, digest_info);
     });
-    if (!signature) {
-        const Errc code = signature.error().code;
-        if (code == Errc::NotLoggedIn) self.forget_login(key);
-        if (code == Errc::CardReset) return not_logged_in();
-    }
+    if (!signature && signature.error().code == Errc::CardReset) return not_logged_in();
     return signature;
 }
 
@@ -414,23 +723,22 @@ Result<Bytes> CardSession::sign_with_pin(KeyKind key, SecureBytes typed, ByteVie
     const PinKind kind = pin_for(key);
     MYNACARD_TRY(SecureBytes pin, normalize_pin(kind, view(typed)));
     return self.transact([&](apdu::Transaction& tx) -> Result<Bytes> {
-        MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kJpkiAid, "JPKI AP"));
-        if (auto verified = detail::verify_pin(tx, kind, pin, options); !verified) {
-            self.forget_login(key);
-            return Unexpected{std::move(verified).error()};
-        }
-        self.remember_login(key, tx.transport().reset_epoch());
-        auto signature = detail::compute_signature(tx, key, digest_info);
-        if (!signature && signature.error().code == Errc::NotLoggedIn) self.forget_login(key);
-        return signature;
+        MYNACARD_TRY_VOID(self.ensure_jpki(tx, Impl::Need::Confirmed));
+        // The auth certificate is known from open(); the signing certificate needs the password.
+        if (key == KeyKind::Auth) MYNACARD_TRY_VOID(self.key_for(tx, key));
+        MYNACARD_TRY_VOID(detail::verify_pin(tx, self.model, kind, pin, options));
+        return self.sign_in(tx, key, digest_info);
     });
 }
 
 Result<void> CardSession::logout()
 {
-    m_impl->forget_logins();
+    m_impl->model.forget_logins();
+    m_impl->drop_sign_certificate();
     // The card keeps VERIFY state until power is removed (§1.9): re-SELECT is not a logout.
-    return m_impl->transport->reset(apdu::Disposition::Unpower);
+    auto done = m_impl->transport->reset(apdu::Disposition::Unpower);
+    m_impl->model.reset(m_impl->transport->reset_epoch());
+    return done;
 }
 
 Result<KenhojoData> CardSession::read_kenhojo(SecureBytes typed, const VerifyOptions& options)
@@ -440,20 +748,20 @@ Result<KenhojoData> CardSession::read_kenhojo(SecureBytes typed, const VerifyOpt
     SecureBytes number_raw, attributes_raw;  // personal data: wiped when freed
     const apdu::trace::ResponseRedaction personal_data;  // and never in the APDU trace
     auto done = self.transact([&](apdu::Transaction& tx) -> Result<void> {
-        MYNACARD_TRY_VOID(detail::select_aid(tx, layout::kKenhojoAid, "Kenhojo AP"));
+        MYNACARD_TRY_VOID(self.enter_ap_for(tx, PinKind::Kenhojo));
         auto read = [&]() -> Result<void> {
-            MYNACARD_TRY_VOID(detail::verify_pin(tx, PinKind::Kenhojo, pin, options));
-            MYNACARD_TRY_VOID(detail::select_ef(tx, layout::kEfKenhojoMyNumber));
+            MYNACARD_TRY_VOID(detail::verify_pin(tx, self.model, PinKind::Kenhojo, pin, options));
+            MYNACARD_TRY_VOID(detail::select_ef(tx, self.model, layout::kEfKenhojoMyNumber));
             MYNACARD_TRY(Bytes number, detail::read_object(tx, detail::tlv_object_length, {&self.try_extended, {}}));
             number_raw.assign(number.begin(), number.end());
             secure_wipe(number.data(), number.size());
-            MYNACARD_TRY_VOID(detail::select_ef(tx, layout::kEfKenhojoAttributes));
+            MYNACARD_TRY_VOID(detail::select_ef(tx, self.model, layout::kEfKenhojoAttributes));
             MYNACARD_TRY(Bytes attrs, detail::read_object(tx, detail::tlv_object_length, {&self.try_extended, {}}));
             attributes_raw.assign(attrs.begin(), attrs.end());
             secure_wipe(attrs.data(), attrs.size());
             return {};
         }();
-        (void)detail::select_aid(tx, layout::kJpkiAid, "JPKI AP");
+        self.leave_kenhojo(tx);
         return read;
     });
     if (!done) return Unexpected{std::move(done).error()};

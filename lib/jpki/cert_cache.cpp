@@ -148,9 +148,8 @@ Result<Bytes> CertCache::decode(ByteView file, const CardIdentity& identity, Cer
     return Bytes(der.begin(), der.end());
 }
 
-Result<std::optional<Bytes>> CertCache::load(const CardIdentity& identity, CertKind kind) const
+Result<std::optional<Bytes>> CertCache::read_private(const std::filesystem::path& path, std::size_t max_size) const
 {
-    const auto path = path_for(identity, kind);
     Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<Bytes>{};
@@ -158,7 +157,7 @@ Result<std::optional<Bytes>> CertCache::load(const CardIdentity& identity, CertK
     }
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
-        (st.st_mode & 077) != 0 || static_cast<std::size_t>(st.st_size) > kMaxFileSize)
+        (st.st_mode & 077) != 0 || static_cast<std::size_t>(st.st_size) > max_size)
         return Unexpected{Errc::CacheInvalid, path.string() + " is not a private regular file of ours"};
     Bytes file(static_cast<std::size_t>(st.st_size));
     std::size_t done = 0;
@@ -168,7 +167,14 @@ Result<std::optional<Bytes>> CertCache::load(const CardIdentity& identity, CertK
         if (n <= 0) return Unexpected{Errc::CacheInvalid, "short read of " + path.string()};
         done += static_cast<std::size_t>(n);
     }
-    MYNACARD_TRY(Bytes der, decode(file, identity, kind));
+    return std::optional<Bytes>(std::move(file));
+}
+
+Result<std::optional<Bytes>> CertCache::load(const CardIdentity& identity, CertKind kind) const
+{
+    MYNACARD_TRY(auto file, read_private(path_for(identity, kind), kMaxFileSize));
+    if (!file) return std::optional<Bytes>{};
+    MYNACARD_TRY(Bytes der, decode(*file, identity, kind));
     return std::optional<Bytes>(std::move(der));
 }
 
@@ -187,15 +193,13 @@ Result<void> CertCache::ensure_directory() const
     return {};
 }
 
-Result<void> CertCache::store(const CardIdentity& identity, CertKind kind, ByteView der) const
+Result<void> CertCache::write_atomic(const std::filesystem::path& path, ByteView content) const
 {
     MYNACARD_TRY_VOID(ensure_directory());
-    const auto path = path_for(identity, kind);
     std::string tmpl = path.string() + ".tmp.XXXXXX";
     Fd fd(::mkstemp(tmpl.data()));  // mkstemp creates the file 0600
     if (fd.get() < 0) return io_error("mkstemp", tmpl);
     const std::filesystem::path tmp(tmpl);
-    const Bytes content = encode(identity, kind, der);
     if (::fchmod(fd.get(), 0600) != 0 || !write_all(fd.get(), content) || ::fsync(fd.get()) != 0) {
         const Error e = io_error("write", tmp);
         ::unlink(tmp.c_str());
@@ -210,6 +214,35 @@ Result<void> CertCache::store(const CardIdentity& identity, CertKind kind, ByteV
     Fd dir(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) (void)::fsync(dir.get());
     return {};
+}
+
+Result<void> CertCache::store(const CardIdentity& identity, CertKind kind, ByteView der) const
+{
+    return write_atomic(path_for(identity, kind), encode(identity, kind, der));
+}
+
+std::filesystem::path CertCache::facts_path(const CardIdentity& identity) const
+{
+    return m_dir / (safe_component(identity.source) + "-" + safe_component(identity.serial) + ".card");
+}
+
+std::filesystem::path CertCache::insertion_path(const std::string& reader) const
+{
+    // The reader name is the user's hardware description: a digest keeps it out of file names.
+    const Bytes digest = sha256(ByteView(reinterpret_cast<const std::uint8_t*>(reader.data()), reader.size()));
+    return m_dir / ("reader-" + to_hex(ByteView(digest.data(), 8)) + ".insertion");
+}
+
+Result<std::optional<std::string>> CertCache::load_text(const std::filesystem::path& path, std::size_t max_size) const
+{
+    MYNACARD_TRY(auto file, read_private(path, max_size));
+    if (!file) return std::optional<std::string>{};
+    return std::optional<std::string>(std::string(file->begin(), file->end()));
+}
+
+Result<void> CertCache::store_text(const std::filesystem::path& path, std::string_view content) const
+{
+    return write_atomic(path, ByteView(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
 }
 
 void CertCache::remove(const CardIdentity& identity, CertKind kind) const noexcept

@@ -15,6 +15,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "mynacard/bytes.hpp"
 #include "mynacard/jpki/card.hpp"
@@ -38,6 +40,13 @@ public:
     void remove(const CardIdentity& identity, CertKind kind) const noexcept;
 
     std::filesystem::path path_for(const CardIdentity& identity, CertKind kind) const;
+
+    /// Card records (card_record.hpp) live next to the certificates, with the same checks
+    /// (private regular file of ours, size limit) and the same atomic writes.
+    std::filesystem::path facts_path(const CardIdentity& identity) const;
+    std::filesystem::path insertion_path(const std::string& reader) const;
+    Result<std::optional<std::string>> load_text(const std::filesystem::path& path, std::size_t max_size) const;
+    Result<void> store_text(const std::filesystem::path& path, std::string_view content) const;
     const std::filesystem::path& directory() const noexcept { return m_dir; }
 
     /// The serialised entry (exposed for tests and the fuzz target).
@@ -46,6 +55,8 @@ public:
 
 private:
     Result<void> ensure_directory() const;
+    Result<std::optional<Bytes>> read_private(const std::filesystem::path& path, std::size_t max_size) const;
+    Result<void> write_atomic(const std::filesystem::path& path, ByteView content) const;
     std::filesystem::path m_dir;
 };
 

@@ -26,7 +26,43 @@ namespace {
 
 using mynacard::vcard::VpcdCard;
 
-enum class Operation { ListObjects, LoginSign };
+/// Our own client loop (ListObjects, LoginSign), and OpenSC's pkcs11-tool, the client the issue
+/// 9 targets are stated for (ToolList: `pkcs11-tool -O`, ToolSign: `--login --sign`, one
+/// SHA256-RSA-PKCS signature with the first token's key).
+enum class Operation { ListObjects, LoginSign, ToolList, ToolSign };
+
+const char* operation_name(Operation op)
+{
+    switch (op) {
+    case Operation::ListObjects: return "load+list objects";
+    case Operation::LoginSign: return "login+1 signature";
+    case Operation::ToolList: return "pkcs11-tool -O";
+    case Operation::ToolSign: break;
+    }
+    return "pkcs11-tool --login --sign";
+}
+
+/// pkcs11-tool in the child (replaces the process image). Exit code as pkcs11-tool's.
+int run_tool(const char* module_path, Operation op, const std::filesystem::path& home)
+{
+    const std::string module = module_path;
+    const std::string input = (home / "bench-data").string(), output = (home / "bench-sig").string();
+    { std::ofstream(input) << "benchmark"; }
+    std::vector<std::string> args{"pkcs11-tool", "--module", module};
+    if (op == Operation::ToolList) {
+        args.push_back("-O");
+    } else {
+        for (const char* a : {"--login", "--pin", "1234", "--sign", "-m", "SHA256-RSA-PKCS"}) args.emplace_back(a);
+        for (const std::string& a : {std::string("-i"), input, std::string("-o"), output}) args.push_back(a);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // Its output is not part of the measurement.
+    if (std::FILE* null = std::freopen("/dev/null", "w", stdout); null == nullptr) return 126;
+    execvp("pkcs11-tool", argv.data());
+    return 127;
+}
 
 /// The operation inside the child. Exit code 0 = ok, otherwise the failing step; the CK_RV is
 /// written to `err` for the report.
@@ -143,6 +179,10 @@ Measurement measure(VpcdCard& card, const char* module, Operation op, const std:
         setenv("HOME", home.c_str(), 1);
         setenv("XDG_CACHE_HOME", (home / ".cache").c_str(), 1);
         std::FILE* err = fdopen(fds[1], "w");
+        if (op == Operation::ToolList || op == Operation::ToolSign) {
+            dup2(fds[1], 2);
+            _exit(run_tool(module, op, home));
+        }
         const int rc = run_operation(module, op, "1234", err);
         std::fflush(err);
         _exit(rc);
@@ -194,17 +234,16 @@ int main(int argc, char** argv)
     std::printf("virtual card latency per APDU: %lld ms\n",
                 static_cast<long long>(options.apdu_latency.count()));
     VpcdCard card(options);
-    std::printf("%-9s %-22s %-5s %6s %9s %9s  %s\n", "module", "operation", "cache", "APDUs", "ms", "peakRSS", "result");
+    std::printf("%-9s %-26s %-5s %6s %9s %9s  %s\n", "module", "operation", "cache", "APDUs", "ms", "peakRSS", "result");
     for (const auto& [name, path] : modules) {
         const auto home = base / name;
         std::filesystem::create_directories(home);
-        for (Operation op : {Operation::ListObjects, Operation::LoginSign}) {
+        for (Operation op : {Operation::ListObjects, Operation::LoginSign, Operation::ToolList, Operation::ToolSign}) {
             // Each operation starts cold: a fresh cache for the first run, kept for the second.
             std::filesystem::remove_all(home / ".cache");
             for (const char* cache : {"cold", "warm"}) {
                 const Measurement m = measure(card, path.c_str(), op, home);
-                std::printf("%-9s %-22s %-5s %6llu %9.1f %7ldkB  %s\n", name.c_str(),
-                            op == Operation::ListObjects ? "load+list objects" : "login+1 signature", cache,
+                std::printf("%-9s %-26s %-5s %6llu %9.1f %7ldkB  %s\n", name.c_str(), operation_name(op), cache,
                             static_cast<unsigned long long>(m.apdus), m.ms, m.rss_kb, m.result.c_str());
                 std::fflush(stdout);
             }

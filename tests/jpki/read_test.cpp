@@ -219,20 +219,20 @@ SessionOptions no_cache()
 
 }  // namespace
 
-TEST_CASE("open: the APDU sequence (detect, presence, Common AP identity, re-select)", "[jpki][open]")
+TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no re-select)", "[jpki][open]")
 {
+    // Issue 9 §4: the identity comes first (it names what the cache knows about the card), the
+    // JPKI AP is selected once and stays selected, and EF 0006 / EF 0008 are read with a short
+    // EF identifier (jpki-card.md §1.5), one APDU each instead of SELECT EF + READ BINARY.
     auto card = std::make_unique<ScriptedTransport>();
     auto& script = *card;
     Bytes record{0x01, 0x1C};
     for (char c : std::string("AB012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
-    script.expect(kSelectJpki, "9000")
-        .expect("00 A4 02 0C 02 00 06", "9000")
-        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
-        .expect("00 A4 02 0C 02 00 08", "9000")
-        .expect("00 B0 00 00 03", "00 8F 00 9000")
-        .expect(kSelectCommon, "9000")
+    script.expect(kSelectCommon, "9000")
         .expect("00 B2 01 0C 00", to_hex(record) + "9000")
-        .expect(kSelectJpki, "9000");
+        .expect(kSelectJpki, "9000")
+        .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
+        .expect("00 B0 88 00 03", "00 8F 00 9000");
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
     CHECK(session->info().type == CardType::MyNumberCard);
@@ -241,7 +241,7 @@ TEST_CASE("open: the APDU sequence (detect, presence, Common AP identity, re-sel
     CHECK(session->info().identity.source == "common-ap");
     CHECK_FALSE(session->info().has_sign_certificate);
     CHECK(session->info().has_auth_certificate);
-    CHECK(session->apdu_count() == 8);
+    CHECK(session->apdu_count() == 5);
     CHECK(script.finished());
     CHECK(script.transactions_begun() == 1);
     CHECK(script.transactions_ended() == 1);
@@ -249,7 +249,28 @@ TEST_CASE("open: the APDU sequence (detect, presence, Common AP identity, re-sel
     // No sign key on this card: refused before any APDU.
     CHECK(session->sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
     CHECK(session->read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
-    CHECK(script.sent().size() == 8);
+    CHECK(script.sent().size() == 5);
+}
+
+TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF, and remembered", "[jpki][open]")
+{
+    auto card = std::make_unique<ScriptedTransport>();
+    auto& script = *card;
+    Bytes record{0x01, 0x1C};
+    for (char c : std::string("AB012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
+    script.expect(kSelectCommon, "9000")
+        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
+        .expect(kSelectJpki, "9000")
+        .expect("00 B0 86 00 20", "6A86")
+        .expect("00 A4 02 0C 02 00 06", "9000")
+        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
+        // From here on, no short EF identifier is tried.
+        .expect("00 A4 02 0C 02 00 08", "9000")
+        .expect("00 B0 00 00 03", "8F 8F 00 9000");
+    auto session = CardSession::open(std::move(card), no_cache());
+    REQUIRE(session);
+    CHECK(session->info().has_sign_certificate);
+    CHECK(script.finished());
 }
 
 TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate", "[jpki][open]")
@@ -258,14 +279,13 @@ TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate
     auto& script = *card;
     Bytes record{0x01, 0x1C};
     for (char c : std::string("XY012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
-    script.expect(kSelectJpki, "9000")
-        .expect("00 A4 02 0C 02 00 06", "9000")
-        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
-        .expect("00 A4 02 0C 02 00 08", "6A82")
-        .expect("00 A4 02 0C 02 00 01", "6A82")
-        .expect(kSelectCommon, "9000")
+    script.expect(kSelectCommon, "9000")
         .expect("00 B2 01 0C 00", to_hex(record) + "9000")
-        .expect(kSelectJpki, "9000");
+        .expect(kSelectJpki, "9000")
+        .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
+        .expect("00 B0 88 00 03", "6A82")
+        .expect("00 A4 02 0C 02 00 08", "6A82")
+        .expect("00 A4 02 0C 02 00 01", "6A82");
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
     CHECK_FALSE(session->info().has_sign_certificate);
@@ -278,9 +298,9 @@ TEST_CASE("open: other labels are NotSupported with the label in the context", "
     for (const char* label : {"JPKIAPICCTOKEN", "JPKIAPGPSETOKEN", "SOMETHINGELSE"}) {
         CAPTURE(label);
         ScriptedTransport script;
-        script.expect(kSelectJpki, "9000")
-            .expect("00 A4 02 0C 02 00 06", "9000")
-            .expect("00 B0 00 00 20", label_hex(label));
+        script.expect(kSelectCommon, "6A82")
+            .expect(kSelectJpki, "9000")
+            .expect("00 B0 86 00 20", label_hex(label));
         auto session = CardSession::open(std::make_unique<Borrowed>(script), no_cache());
         REQUIRE_FALSE(session);
         CHECK(session.error().code == Errc::NotSupported);
@@ -288,7 +308,7 @@ TEST_CASE("open: other labels are NotSupported with the label in the context", "
         CHECK(script.finished());
     }
     auto card = std::make_unique<ScriptedTransport>();
-    card->expect(kSelectJpki, "6A82");
+    card->expect(kSelectCommon, "6A82").expect(kSelectJpki, "6A82");
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE_FALSE(session);
     CHECK(session.error().code == Errc::NotSupported);
@@ -297,9 +317,7 @@ TEST_CASE("open: other labels are NotSupported with the label in the context", "
 TEST_CASE("detect_card: by application, the label decides", "[jpki][open]")
 {
     ScriptedTransport card;
-    card.expect(kSelectJpki, "9000")
-        .expect("00 A4 02 0C 02 00 06", "9000")
-        .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN"));
+    card.expect(kSelectJpki, "9000").expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN"));
     std::string label;
     auto type = detect_card(card, &label);
     REQUIRE(type);

@@ -79,8 +79,10 @@ TEST_CASE("sign_with_pin: verify and sign in one transaction", "[jpki][sign]")
     const auto before = session.apdu_count();
     auto signature = session.sign_with_pin(KeyKind::Sign, secure("abc123"), digest_info_of(HashAlg::Sha384, Bytes{9}));
     REQUIRE(signature);
-    // SELECT AP, SELECT PIN IEF, empty VERIFY, VERIFY, SELECT key EF, COMPUTE DIGITAL SIGNATURE.
-    CHECK(session.apdu_count() - before == 6);
+    // Label check (the JPKI AP is confirmed, not re-selected), SELECT PIN IEF, empty VERIFY,
+    // VERIFY, the signing certificate (first chunk by short EF identifier + one extended read:
+    // its key checks the signature), SELECT key EF, COMPUTE DIGITAL SIGNATURE.
+    CHECK(session.apdu_count() - before == 8);
     CHECK(session.logged_in(KeyKind::Sign));
     auto wrong = session.sign_with_pin(KeyKind::Sign, secure("WRONG9"), digest_info_of(HashAlg::Sha384, Bytes{9}));
     CHECK(wrong.error().code == Errc::PinIncorrect);

@@ -79,6 +79,10 @@ OpenCard open_card(Context& ctx)
 
     jpki::SessionOptions session_options;
     session_options.cache = ctx.config().cache;
+    // Same insertion as a process that already identified the card (the PKCS#11 module in a
+    // browser, say): confirmed with one READ BINARY, no SELECT that could end its login.
+    for (const auto& r : readers)
+        if (r.name == open.reader) session_options.insertion = jpki::ReaderInsertion{r.name, r.event_count};
     ctx.progress(ctx.msg(Msg::ProgressConnecting));
     open.session.emplace(ctx.need(jpki::CardSession::open(std::move(transport), session_options)));
     return open;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -43,8 +44,23 @@ struct CacheOptions {
     bool include_sign_certificate = false;
 };
 
+/// Which insertion of a card this is: the PC/SC reader name and pcsc-lite's per-reader event
+/// counter (apdu::ReaderInfo::event_count), which changes whenever a card is inserted or
+/// removed. With it, CardSession::open remembers the card for this insertion (a 0600 file next
+/// to the certificate cache) and a later process that meets the same insertion confirms the card
+/// with one READ BINARY instead of selecting applications, which could end another process's
+/// login (issue 9 §1).
+struct ReaderInsertion {
+    std::string reader;
+    std::uint32_t event_count = 0;
+};
+
 struct SessionOptions {
     CacheOptions cache;
+    std::optional<ReaderInsertion> insertion;
+    /// pin_status(kind, true) answers from what the session already knows when it learned the
+    /// counter no longer ago than this (or from its own accepted VERIFY while that login holds).
+    std::chrono::milliseconds pin_status_reuse{5000};
     /// Use one extended-length READ BINARY per certificate where the transport says the reader
     /// and card take it; falls back to 256-byte short reads on 6700/6Cxx/transport refusal.
     bool allow_extended_length = true;
@@ -74,8 +90,12 @@ public:
     Result<Bytes> read_certificate(CertKind kind);
     Result<Certificate> certificate(CertKind kind);
 
-    /// Tries left, without spending one. For Kenhojo this selects the Kenhojo AP and back.
-    Result<PinStatus> pin_status(PinKind kind);
+    /// Tries left, without spending one (an empty VERIFY in one transaction; the JPKI AP is
+    /// confirmed first by its label, never re-selected while it is current). With `reuse_known`,
+    /// a counter the session learned recently (SessionOptions::pin_status_reuse) or set itself
+    /// by an accepted VERIFY is returned without any APDU. For Kenhojo this selects the Kenhojo
+    /// AP and back, which may end the JPKI logins (logged_in() then says so).
+    Result<PinStatus> pin_status(PinKind kind, bool reuse_known = false);
 
     /// Validates `typed` locally (normalize_pin), reads the counter, refuses a locked counter
     /// without sending VERIFY (PinLocked), applies the final-try policy (FinalTryRefused), then
@@ -88,12 +108,16 @@ public:
     Result<void> change_pin(PinKind kind, SecureBytes old_typed, SecureBytes new_typed,
                             const VerifyOptions& options = {});
 
-    /// Whether this session verified the PIN of `key` and no reset happened since.
+    /// Whether this session verified the PIN of `key` and nothing it saw since may have ended
+    /// that verification (a reset, a SELECT by AID, a 6982).
     bool logged_in(KeyKind key) const noexcept;
 
-    /// COMPUTE DIGITAL SIGNATURE 80 2A 00 80 over a DigestInfo (the card pads PKCS#1 v1.5).
-    /// NotLoggedIn when not verified (or the card answers 6982), DataTooLong above 245 bytes,
-    /// NoSuchKey when the key is not issued. Returns the 256-byte signature.
+    /// COMPUTE DIGITAL SIGNATURE 80 2A 00 80 over a DigestInfo (the card pads PKCS#1 v1.5),
+    /// without re-selecting the JPKI AP (a re-SELECT may end the verification, jpki-card.md §7).
+    /// NotLoggedIn when not verified, when the card answers 6982 or when another application
+    /// left another AP selected; DataTooLong above 245 bytes; NoSuchKey when the key is not
+    /// issued. The signature is checked with the certificate's public key before it is returned
+    /// (exactly the modulus length; MalformedResponse otherwise, never a bad signature).
     Result<Bytes> sign(KeyKind key, ByteView digest_info);
 
     /// verify_pin + sign inside one transaction.

@@ -1,0 +1,293 @@
+// Issue 9 §1/§3: one model of what the card has selected and verified. Signing works whether a
+// re-SELECT of the AP keeps or ends a verification; another application's selection in between
+// ends as NotLoggedIn or a correct signature, never a wrong one; every signature is checked in
+// software; a second session in the same insertion disturbs nobody's login.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "mynacard/apdu/trace.hpp"
+#include "session_fixture.hpp"
+
+using namespace mynacard;
+using namespace mynacard::jpki;
+using namespace mynacard::jpki::testing;
+
+namespace {
+
+Bytes digest_info_of(ByteView data) { return *digest_info(HashAlg::Sha256, *hash(HashAlg::Sha256, data)); }
+
+/// Every command the card layer sends while it lives (the APDU trace, rendered).
+class Recorder {
+public:
+    Recorder()
+    {
+        apdu::trace::set_sink([this](const std::string& line) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_lines.push_back(line);
+        });
+    }
+    ~Recorder() { apdu::trace::set_sink(nullptr); }
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+
+    /// Commands that are a SELECT by AID (00 A4 04 ..) since the last clear().
+    std::size_t selects_by_aid()
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        std::size_t n = 0;
+        for (const auto& l : m_lines)
+            if (l.find("00 A4 04 0C") != std::string::npos) ++n;
+        return n;
+    }
+    void clear()
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_lines.clear();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::vector<std::string> m_lines;
+};
+
+const vcard::SelectRule kRules[] = {vcard::SelectRule::ClearAny, vcard::SelectRule::KeepSameAp,
+                                    vcard::SelectRule::KeepAll};
+
+const char* rule_name(vcard::SelectRule r)
+{
+    switch (r) {
+    case vcard::SelectRule::ClearAny: return "reselect clears";
+    case vcard::SelectRule::KeepSameAp: return "reselect keeps";
+    case vcard::SelectRule::KeepAll: break;
+    }
+    return "keeps all";
+}
+
+/// Another application's APDU, straight to the card between two of our transactions.
+void other_application(VirtualReader& reader, const char* hex)
+{
+    auto cmd = from_hex(hex);
+    REQUIRE(cmd);
+    const Bytes rsp = reader.card->process(*cmd);
+    REQUIRE(rsp.size() >= 2);
+    CHECK(rsp[rsp.size() - 2] == 0x90);
+}
+
+constexpr const char* kSelectJpki = "00A4040C0AD392F00026010000000001";
+constexpr const char* kSelectKenhojo = "00A4040C0AD3921000310001010408";
+
+/// Decorates a transport: corrupts (or shortens) the data of every 80 2A answer.
+class TamperingTransport final : public apdu::Transport {
+public:
+    enum class Mode { FlipByte, DropByte };
+    TamperingTransport(std::unique_ptr<apdu::Transport> inner, Mode mode) : m_inner(std::move(inner)), m_mode(mode) {}
+    Result<void> begin_transaction() override { return m_inner->begin_transaction(); }
+    void end_transaction(apdu::Disposition how) noexcept override { m_inner->end_transaction(how); }
+    Result<Bytes> transmit(ByteView command) override
+    {
+        auto rsp = m_inner->transmit(command);
+        if (rsp && command.size() > 1 && command[1] == 0x2A && rsp->size() > 2) {
+            if (m_mode == Mode::FlipByte) {
+                (*rsp)[10] ^= 0x01;
+            } else {
+                rsp->erase(rsp->begin());
+            }
+        }
+        return rsp;
+    }
+    Result<void> reset(apdu::Disposition how) override { return m_inner->reset(how); }
+    std::uint64_t reset_epoch() const noexcept override { return m_inner->reset_epoch(); }
+    Bytes atr() const override { return m_inner->atr(); }
+    bool extended_length() const noexcept override { return m_inner->extended_length(); }
+    std::string name() const override { return m_inner->name(); }
+
+private:
+    std::unique_ptr<apdu::Transport> m_inner;
+    Mode m_mode;
+};
+
+vcard::CardOptions with_rule(vcard::SelectRule rule)
+{
+    vcard::CardOptions o;
+    o.select_rule = rule;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("model: login, counter queries and signature send no SELECT by AID", "[jpki][model]")
+{
+    for (auto rule : kRules) {
+        CAPTURE(rule_name(rule));
+        VirtualReader reader(with_rule(rule));
+        auto session = open(reader);
+        Recorder trace;
+        REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+        // What clients do between C_Login and C_Sign: C_GetTokenInfo on both tokens.
+        const auto before = session.apdu_count();
+        auto known = session.pin_status(PinKind::Auth, true);
+        REQUIRE(known);
+        CHECK(known->tries_left == 3);
+        CHECK(session.apdu_count() == before);  // our own VERIFY set it to the maximum
+        CHECK(session.pin_status(PinKind::Sign)->tries_left == 5);
+        for (int i = 0; i < 3; ++i) {
+            auto signature = session.sign(KeyKind::Auth, digest_info_of(Bytes{1, 2, 3}));
+            REQUIRE(signature);
+            CHECK(signature_verifies(*session.read_certificate(CertKind::Auth), HashAlg::Sha256, Bytes{1, 2, 3},
+                                     *signature));
+        }
+        CHECK(trace.selects_by_aid() == 0);
+        CHECK(session.logged_in(KeyKind::Auth));
+    }
+}
+
+TEST_CASE("model: another application's SELECT between login and sign", "[jpki][model]")
+{
+    for (auto rule : kRules) {
+        CAPTURE(rule_name(rule));
+        SECTION("of another AP: NotLoggedIn, the login is forgotten, nothing wrong is returned")
+        {
+            VirtualReader reader(with_rule(rule));
+            auto session = open(reader);
+            REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+            other_application(reader, kSelectKenhojo);
+            auto r = session.sign(KeyKind::Auth, digest_info_of(Bytes{7}));
+            REQUIRE_FALSE(r);
+            CHECK(r.error().code == Errc::NotLoggedIn);
+            CHECK_FALSE(session.logged_in(KeyKind::Auth));
+            CHECK(reader.card->stats().signatures == 0);
+            // A new login works, and the next operation finds the JPKI AP again.
+            REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+            CHECK(session.sign(KeyKind::Auth, digest_info_of(Bytes{7})));
+        }
+        SECTION("of the JPKI AP again: a card that keeps the verification signs, one that drops it says so")
+        {
+            VirtualReader reader(with_rule(rule));
+            auto session = open(reader);
+            REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+            other_application(reader, kSelectJpki);
+            auto r = session.sign(KeyKind::Auth, digest_info_of(Bytes{7}));
+            if (rule == vcard::SelectRule::ClearAny) {
+                REQUIRE_FALSE(r);
+                CHECK(r.error().code == Errc::NotLoggedIn);
+                CHECK(r.error().sw == 0x6982);
+                CHECK_FALSE(session.logged_in(KeyKind::Auth));
+            } else {
+                REQUIRE(r);
+                CHECK(signature_verifies(*session.read_certificate(CertKind::Auth), HashAlg::Sha256, Bytes{7}, *r));
+            }
+        }
+    }
+}
+
+TEST_CASE("model: reading the Kenhojo AP shows the JPKI logins as gone", "[jpki][model][kenhojo]")
+{
+    for (auto rule : kRules) {
+        CAPTURE(rule_name(rule));
+        VirtualReader reader(with_rule(rule));
+        auto session = open(reader);
+        REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+        REQUIRE(session.verify_pin(PinKind::Sign, secure("ABC123")));
+        REQUIRE(session.read_kenhojo(secure("1234")));
+        // The card may have dropped them (jpki-card.md §7): no silent 6982 later.
+        CHECK_FALSE(session.logged_in(KeyKind::Auth));
+        CHECK_FALSE(session.logged_in(KeyKind::Sign));
+        CHECK(session.sign(KeyKind::Auth, digest_info_of(Bytes{1})).error().code == Errc::NotLoggedIn);
+        REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+        CHECK(session.sign(KeyKind::Auth, digest_info_of(Bytes{1})));
+    }
+}
+
+TEST_CASE("model: a signature that does not verify is never returned", "[jpki][model][sign]")
+{
+    for (auto mode : {TamperingTransport::Mode::FlipByte, TamperingTransport::Mode::DropByte}) {
+        VirtualReader reader;
+        auto session = CardSession::open(std::make_unique<TamperingTransport>(reader.take(), mode), options());
+        REQUIRE(session);
+        REQUIRE(session->verify_pin(PinKind::Auth, secure("1234")));
+        auto r = session->sign(KeyKind::Auth, digest_info_of(Bytes{5}));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Errc::MalformedResponse);
+        CHECK(reader.card->stats().signatures == 1);  // the card did sign; we refused its answer
+        auto again = session->sign_with_pin(KeyKind::Auth, secure("1234"), digest_info_of(Bytes{5}));
+        REQUIRE_FALSE(again);
+        CHECK(again.error().code == Errc::MalformedResponse);
+    }
+}
+
+TEST_CASE("model: a second session in the same insertion sends no SELECT; the first still signs",
+          "[jpki][model][insertion]")
+{
+    TempDir dir;
+    SessionOptions opts = options(dir.path);
+    opts.insertion = ReaderInsertion{"Virtual reader 0", 3};
+    VirtualReader reader(with_rule(vcard::SelectRule::ClearAny));
+    auto first = open(reader, opts);
+    REQUIRE(first.verify_pin(PinKind::Auth, secure("1234")));
+    REQUIRE(first.read_certificate(CertKind::AuthCa));
+
+    // A second process on the same card and insertion (modelled by a second transport).
+    auto second_transport = std::make_unique<vcard::VirtualCardTransport>(reader.card);
+    Recorder trace;
+    auto second = CardSession::open(std::move(second_transport), opts);
+    REQUIRE(second);
+    CHECK(second->apdu_count() == 1);  // one READ BINARY of EF 000A's first chunk
+    CHECK(second->info().identity.serial == first.info().identity.serial);
+    CHECK(second->info().has_sign_certificate);
+    CHECK(*second->read_certificate(CertKind::Auth) == vcard::TestPki::shared_default().auth_der);
+    CHECK(*second->read_certificate(CertKind::AuthCa) == vcard::TestPki::shared_default().auth_ca_der);
+    CHECK(second->apdu_count() == 1);  // compared in this insertion by the first session
+    CHECK(second->pin_status(PinKind::Auth));
+    CHECK(trace.selects_by_aid() == 0);
+
+    // The first session's login survived the second session on the strict card.
+    CHECK(first.sign(KeyKind::Auth, digest_info_of(Bytes{9})));
+
+    SECTION("another insertion: probed in full")
+    {
+        SessionOptions later = opts;
+        later.insertion->event_count = 5;
+        auto third = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), later);
+        REQUIRE(third);
+        // Identity first, then the cache (label and EF 0008 known): SELECT Common + READ RECORD
+        // + SELECT JPKI, then the cached auth certificate compared with the card.
+        CHECK(third->apdu_count() == 3 + 1);
+    }
+    SECTION("another card in the same reader and insertion count (pcscd restarted): not trusted")
+    {
+        vcard::CardOptions other;
+        other.common_serial = "ZZ9876543210987";
+        vcard::PkiOptions pki_options;
+        pki_options.auth_serial = 0x7101;
+        VirtualReader other_reader(other, vcard::TestPki::generate(pki_options));
+        auto third = CardSession::open(other_reader.take(), opts);
+        REQUIRE(third);
+        CHECK(third->info().identity.serial == "ZZ9876543210987");
+    }
+}
+
+TEST_CASE("model: a corrupt insertion record is ignored and rewritten", "[jpki][model][insertion]")
+{
+    TempDir dir;
+    SessionOptions opts = options(dir.path);
+    opts.insertion = ReaderInsertion{"Virtual reader 0", 3};
+    VirtualReader reader;
+    { auto s = open(reader, opts); }
+    std::filesystem::path record;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path))
+        if (e.path().extension() == ".insertion") record = e.path();
+    REQUIRE_FALSE(record.empty());
+    {
+        std::ofstream out(record, std::ios::trunc);
+        out << "mynacard-card 1\nserial=AB0123456789012\nsource=common-ap\nbogus=1\n";
+    }
+    auto again = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), opts);
+    REQUIRE(again);
+    CHECK(again->apdu_count() > 1);  // probed in full
+    auto third = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), opts);
+    REQUIRE(third);
+    CHECK(third->apdu_count() == 1);  // rewritten by the second session
+}
