@@ -1,6 +1,8 @@
 // p11_sign_helper MODULE READER PIN COUNT: loads the module like an application, logs in to the
 // auth token of READER and makes COUNT signatures, each verified with OpenSSL against the
 // certificate read from the token. Exit 0 on success; the failing step's number otherwise.
+// p11_sign_helper MODULE READER - list: what a certificate picker does without logging in
+// (C_GetTokenInfo on both tokens, every object's class, label and value), then C_Finalize.
 #include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -67,6 +69,25 @@ int main(int argc, char** argv)
         if (d == want) slot = slots[i];
     }
     if (slot == ~0UL) return 7;
+    if (std::string(argv[3]) == "-") {
+        for (CK_SLOT_ID s : {slot, slot + 1}) {
+            CK_TOKEN_INFO ti{};
+            if (f->C_GetTokenInfo(s, &ti) != CKR_OK) return 20;
+            CK_SESSION_HANDLE hs = 0;
+            if (f->C_OpenSession(s, CKF_SERIAL_SESSION, nullptr, nullptr, &hs) != CKR_OK) return 21;
+            CK_OBJECT_HANDLE objs[32];
+            CK_ULONG count = 0;
+            if (f->C_FindObjectsInit(hs, nullptr, 0) != CKR_OK || f->C_FindObjects(hs, objs, 32, &count) != CKR_OK ||
+                f->C_FindObjectsFinal(hs) != CKR_OK)
+                return 22;
+            for (CK_ULONG i = 0; i < count; ++i) {
+                CK_ATTRIBUTE a{CKA_VALUE, nullptr, 0};
+                (void)f->C_GetAttributeValue(hs, objs[i], &a, 1);
+            }
+            f->C_CloseSession(hs);
+        }
+        return f->C_Finalize(nullptr) == CKR_OK ? 0 : 15;
+    }
     CK_SESSION_HANDLE h = 0;
     if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) return 8;
     CK_RV rv = f->C_Login(h, CKU_USER, reinterpret_cast<unsigned char*>(argv[3]), std::strlen(argv[3]));
