@@ -179,6 +179,8 @@ CK_RV bind_card(Module& m, std::size_t index, Card** card)
         // already identified in this insertion is confirmed with one READ BINARY, without the
         // SELECTs that could end that process's login (issue 9 §1).
         options.insertion = jpki::ReaderInsertion{r.name, r.info.event_count};
+        // C_GetTokenInfo of the auth token follows nearly every bind (its PIN flags).
+        options.prefetch_pin_status = {jpki::PinKind::Auth};
         return jpki::CardSession::open(std::move(*transport), options);
     };
     auto session = retry_after_reset(open);

@@ -246,9 +246,20 @@ Result<void> CardSession::Impl::ensure_jpki(apdu::Transaction& tx, Need need)
 Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
 {
     MYNACARD_TRY(const bool known, open_known_insertion(tx));
-    if (known) return {};
-    MYNACARD_TRY_VOID(probe_card(tx));
-    return read_auth_at_open(tx);
+    if (!known) {
+        MYNACARD_TRY_VOID(probe_card(tx));
+        MYNACARD_TRY_VOID(read_auth_at_open(tx));
+    }
+    // Counters the caller will ask for next (the PKCS#11 module: the auth token's, which nearly
+    // every client reads first), while the JPKI AP is confirmed: 2 APDUs here, 3 in a later
+    // transaction that must confirm the AP first.
+    for (PinKind kind : options.prefetch_pin_status) {
+        if (kind == PinKind::Kenhojo || !check_pin_exists(kind)) continue;
+        if (!model.jpki_confirmed()) break;
+        auto status = detail::query_pin(tx, model, kind);
+        if (!status && fatal_transport(status.error().code)) return Unexpected{std::move(status).error()};
+    }
+    return {};
 }
 
 Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
@@ -259,12 +270,30 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
     // READ BINARY of the auth certificate EF in whatever AP is current disturbs nobody; if its
     // first chunk is the one recorded, this is that card and the JPKI AP is current.
     bool record_sfi = parsed->sfi;
-    auto first = detail::read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk, &record_sfi);
+    const auto read_prefix = [&]() -> Result<std::optional<Bytes>> {
+        auto first = record_sfi ? detail::read_sfi(tx, model, layout::kEfAuthCert, layout::kShortReadChunk)
+                                : detail::read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk,
+                                                         &record_sfi);
+        if (!first) {
+            if (fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
+            return std::optional<Bytes>{};
+        }
+        if (detail::sha256_of(*first) != *parsed->auth_prefix) return std::optional<Bytes>{};
+        return std::optional<Bytes>(std::move(*first));
+    };
+    MYNACARD_TRY(auto first, read_prefix());
     if (!first) {
-        if (fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
-        return false;
+        // No AP selected (the card was reset or powered off: nobody holds a verification now) or
+        // another one (which, on a card that ends verification on SELECT, already ended ours and
+        // everyone's): selecting the JPKI AP disturbs nobody's login that still exists there.
+        if (auto selected = detail::select_aid(tx, model, Ap::Jpki); !selected) {
+            if (fatal_transport(selected.error().code)) return Unexpected{std::move(selected).error()};
+            return false;
+        }
+        MYNACARD_TRY(auto again, read_prefix());
+        if (!again) return false;  // another card: probed in full
+        first = std::move(again);
     }
-    if (detail::sha256_of(*first) != *parsed->auth_prefix) return false;
     model.confirmed(Ap::Jpki);
     sfi = record_sfi;
     info.type = CardType::MyNumberCard;
@@ -733,11 +762,18 @@ Result<Bytes> CardSession::sign_with_pin(KeyKind key, SecureBytes typed, ByteVie
 
 Result<void> CardSession::logout()
 {
-    m_impl->model.forget_logins();
-    m_impl->drop_sign_certificate();
+    Impl& self = *m_impl;
+    self.model.forget_logins();
+    self.drop_sign_certificate();
     // The card keeps VERIFY state until power is removed (§1.9): re-SELECT is not a logout.
-    auto done = m_impl->transport->reset(apdu::Disposition::Unpower);
-    m_impl->model.reset(m_impl->transport->reset_epoch());
+    auto done = self.transport->reset(apdu::Disposition::Unpower);
+    self.model.reset(self.transport->reset_epoch());
+    if (done) {
+        // Right after a power cycle nobody holds a verification, so a SELECT now disturbs no
+        // one, and the next session (this process's or another's) finds the JPKI AP selected:
+        // confirmed with one READ BINARY instead of a failed read, a SELECT and a read.
+        (void)self.transact([&](apdu::Transaction& tx) { return detail::select_aid(tx, self.model, Ap::Jpki); });
+    }
     return done;
 }
 

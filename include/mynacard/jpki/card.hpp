@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mynacard/apdu/transport.hpp"
 #include "mynacard/bytes.hpp"
@@ -61,6 +62,9 @@ struct SessionOptions {
     /// pin_status(kind, true) answers from what the session already knows when it learned the
     /// counter no longer ago than this (or from its own accepted VERIFY while that login holds).
     std::chrono::milliseconds pin_status_reuse{5000};
+    /// PIN counters open() reads while it has the JPKI AP confirmed (2 APDUs each), for
+    /// pin_status(kind, true) right after. Kenhojo is ignored (it needs its own AP).
+    std::vector<PinKind> prefetch_pin_status;
     /// Use one extended-length READ BINARY per certificate where the transport says the reader
     /// and card take it; falls back to 256-byte short reads on 6700/6Cxx/transport refusal.
     bool allow_extended_length = true;
