@@ -243,7 +243,7 @@ TEST_CASE("another process listing the token does not end this process's login (
     // in this insertion must send no SELECT by AID: the logged-in process still signs.
     Env env;
     mynacard::vcard::CardOptions options;
-    // PENDING-REBASE options.select_rule = mynacard::vcard::SelectRule::ClearAny;
+    options.select_rule = mynacard::vcard::SelectRule::ClearAny;
     VpcdCard card(options);
     Init init;
     const CK_SLOT_ID slot = slot_for(card.reader(), false);

@@ -93,9 +93,14 @@ Reply VirtualJpkiCard::State::select(const CardCommand& c)
         if (c.data.empty() || c.data.size() > 16) return Reply::status(0x6700);
         for (auto& [id, application] : apps) {
             if (application.aid == c.data) {
+                // What this does to verified PINs is open (jpki-card.md §1.9, §7): the rule
+                // decides; the default is the strict reading.
+                const bool same_ap = current_app == id;
+                if (options.select_rule == SelectRule::ClearAny ||
+                    (options.select_rule == SelectRule::KeepSameAp && !same_ap))
+                    clear_security();
                 current_app = id;
                 current_ef.reset();
-                // Re-selecting an AP keeps every verified state (jpki-card.md §1.9, [inf]).
                 return Reply::status(0x9000);
             }
         }

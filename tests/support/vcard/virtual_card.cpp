@@ -3,14 +3,37 @@
 //
 // Security-state lifetime (jpki-card.md §1.9, unresolved on real cards): we follow the doc's
 // working assumption that only removing power logs out. power_off() clears every verified PIN;
-// warm_reset() and re-SELECTing an AP keep them. Verified flags belong to the PIN, not to the
-// selected AP, so switching APs keeps them as well.
+// warm_reset() keeps them. What a SELECT by AID does is CardOptions::select_rule (issue 9): by
+// default the strict reading, any SELECT by AID clears every verified PIN.
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "card_state.hpp"
 
 namespace mynacard::vcard {
+
+SelectRule default_select_rule()
+{
+    // The switch names of the shared contract (BRIEF: MYNACARD_VCARD_SWITCHES, comma-separated).
+    const char* env = std::getenv("MYNACARD_VCARD_SWITCHES");
+    const std::string list = env ? env : "";
+    SelectRule rule = SelectRule::ClearAny;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        const std::size_t end = std::min(list.find(',', pos), list.size());
+        std::string name = list.substr(pos, end - pos);
+        name.erase(0, name.find_first_not_of(' '));
+        name.erase(name.find_last_not_of(' ') + 1);
+        if (name == "reselect-keeps") rule = SelectRule::KeepSameAp;
+        if (name == "reselect-keeps-all") rule = SelectRule::KeepAll;
+        if (name == "reselect-clears") rule = SelectRule::ClearAny;
+        pos = end + 1;
+    }
+    return rule;
+}
 
 using detail::PinId;
 

@@ -42,7 +42,19 @@ struct Faults {
     std::size_t garbage_length = 1;
 };
 
+/// What a SELECT by AID does to the verified PINs: ISO 7816-4 leaves the scope of a security
+/// status to the card and jpki-card.md §1.9/§7 mark it unknown for JPKI cards (issue 9 §2).
+enum class SelectRule {
+    KeepAll,     ///< no SELECT clears anything (MYNACARD_VCARD_SWITCHES=reselect-keeps-all)
+    KeepSameAp,  ///< re-SELECT of the current AP keeps them, another AP clears (reselect-keeps)
+    ClearAny,    ///< the strict reading and the default: any SELECT by AID clears every one
+};
+
+/// ClearAny, or what MYNACARD_VCARD_SWITCHES names (reselect-keeps, reselect-keeps-all).
+SelectRule default_select_rule();
+
 struct CardOptions {
+    SelectRule select_rule = default_select_rule();
     PinSetup auth_pin{"1234", 3, 3};
     PinSetup sign_pin{"ABC123", 5, 5};
     PinSetup kenhojo_pin{"1234", 3, 3};
