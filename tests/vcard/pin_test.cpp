@@ -159,21 +159,32 @@ TEST_CASE("vcard: CHANGE REFERENCE DATA needs the PIN verified and sets the new 
     CHECK(rig.verify(0x80, "NEWPASS9") == 0x9000);
 }
 
-TEST_CASE("vcard: verified state survives re-SELECT and warm reset, not power off")
+TEST_CASE("vcard: what a SELECT by AID does to verified PINs follows select_rule; warm reset keeps, power off clears")
 {
-    CardRig rig;
-    REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);
-    REQUIRE(rig.select_aid(kJpkiAid) == 0x9000);
-    CHECK(rig.card->verified(0x18));
-    REQUIRE(rig.select_aid(kKenhojoAid) == 0x9000);
-    CHECK(rig.card->verified(0x18));
+    // jpki-card.md §1.9/§7 leave it open; the default is the strict reading (issue 9 §2).
+    CHECK(CardOptions{}.select_rule == mynacard::vcard::default_select_rule());
+    using mynacard::vcard::SelectRule;
+    for (SelectRule rule : {SelectRule::ClearAny, SelectRule::KeepSameAp, SelectRule::KeepAll}) {
+        CAPTURE(static_cast<int>(rule));
+        CardOptions options;
+        options.select_rule = rule;
+        CardRig rig(options);
+        REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);
+        REQUIRE(rig.select_aid(kJpkiAid) == 0x9000);
+        CHECK(rig.card->verified(0x18) == (rule != SelectRule::ClearAny));
+        REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);
+        REQUIRE(rig.select_aid(kKenhojoAid) == 0x9000);
+        CHECK(rig.card->verified(0x18) == (rule == SelectRule::KeepAll));
+        CHECK(rig.select_aid(Bytes{0xD3, 0x92, 0x00}) == 0x6A82);  // a failed SELECT clears nothing more
 
-    REQUIRE(rig.transport.reset(mynacard::apdu::Disposition::Reset));
-    CHECK(rig.card->verified(0x18));
-    // The selection is gone after any reset.
-    CHECK(rig.select_ef(0x0017) == 0x6A82);
+        REQUIRE(rig.login(kJpkiAid, 0x0018, "1234") == 0x9000);
+        REQUIRE(rig.transport.reset(mynacard::apdu::Disposition::Reset));
+        CHECK(rig.card->verified(0x18));
+        // The selection is gone after any reset.
+        CHECK(rig.select_ef(0x0017) == 0x6A82);
 
-    REQUIRE(rig.transport.reset(mynacard::apdu::Disposition::Unpower));
-    CHECK_FALSE(rig.card->verified(0x18));
-    CHECK(rig.card->tries_left(0x18) == 3);
+        REQUIRE(rig.transport.reset(mynacard::apdu::Disposition::Unpower));
+        CHECK_FALSE(rig.card->verified(0x18));
+        CHECK(rig.card->tries_left(0x18) == 3);
+    }
 }
