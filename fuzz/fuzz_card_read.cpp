@@ -48,6 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto tx = apdu::Transaction::begin(card);
     if (!tx) return 0;
     bool try_extended = (flags & 2) != 0;
+    // Bit 3: start as if short-EF-identifier reads had failed before (SELECT EF + READ path).
+    bool sfi = (flags & 8) == 0;
+    jpki::detail::CardModel model;
     switch (operation % 6) {
     case 0:
         check_object(read_object(*tx, jpki::der_object_length, {&try_extended, {}}), jpki::der_object_length);
@@ -56,17 +59,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_object(read_object(*tx, tlv_object_length, {&try_extended, {}}), tlv_object_length);
         break;
     case 2:
-        if (auto probe_result = probe(*tx); probe_result && probe_result->label.size() > 32) __builtin_trap();
+        if (auto probe_result = probe(*tx, model, &sfi); probe_result && probe_result->label.size() > 32) __builtin_trap();
         break;
     case 3:
-        (void)read_presence(*tx);
+        (void)read_presence(*tx, model, &sfi);
         break;
     case 4:
-        if (auto id = read_common_identity(*tx); id && id->serial.size() != 15) __builtin_trap();
+        if (auto id = read_common_identity(*tx, model); id && id->serial.size() != 15) __builtin_trap();
         break;
     case 5: {
         const auto kind = static_cast<jpki::PinKind>(flags % 3);
-        if (auto status = query_pin(*tx, kind); status && status->tries_left && *status->tries_left > 15)
+        if (auto status = query_pin(*tx, model, kind); status && status->tries_left && *status->tries_left > 15)
             __builtin_trap();
         break;
     }

@@ -335,17 +335,11 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
     }
     if (known) {
         // A card's label never changes. Which certificates are issued can (a card without a
-        // signing certificate may receive one later), so a remembered absence is read again.
+        // signing certificate may receive one later; one may be taken away), so EF 0008 is read
+        // in every new insertion (below).
         info.token_label = known->label;
         info.type = CardType::MyNumberCard;
         sfi = known->sfi;
-        info.has_sign_certificate = known->has_sign;
-        info.has_auth_certificate = known->has_auth;
-        if (!known->has_sign || !known->has_auth) {
-            MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
-            info.has_sign_certificate = presence.sign;
-            info.has_auth_certificate = presence.auth;
-        }
     } else {
         auto label = detail::read_label(tx, model, &sfi);
         if (!label) {
@@ -361,6 +355,8 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
             return Unexpected{Errc::NotSupported, "token label \"" + *label + "\" (" + to_string(info.type) +
                                                       ") is not a My Number card"};
         }
+    }
+    {
         MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
         info.has_sign_certificate = presence.sign;
         info.has_auth_certificate = presence.auth;
