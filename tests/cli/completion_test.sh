@@ -23,7 +23,9 @@ expect() {
 }
 
 expect "readers" rea
-expect "sign status suspend suspended" s
+expect "setup sign status suspend suspended" s
+expect "--check" setup --ch
+expect "--keep-sign-token" setup --kee
 expect "export list show" cert ""
 expect "auth auth-ca" cert show au
 expect "auth kenhojo sign" pin change ""

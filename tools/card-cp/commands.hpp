@@ -38,5 +38,6 @@ void add_verify_command(CLI::App& app, Context& ctx, CommandTable& table);
 void add_pin_commands(CLI::App& app, Context& ctx, CommandTable& table);
 void add_kenhojo_commands(CLI::App& app, Context& ctx, CommandTable& table);
 void add_revocation_commands(CLI::App& app, Context& ctx, CommandTable& table);
+void add_setup_command(CLI::App& app, Context& ctx, CommandTable& table);
 
 }  // namespace mynacard::cli

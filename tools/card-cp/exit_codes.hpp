@@ -25,6 +25,7 @@ enum class ExitCode : int {
     CertExpired = 30,        ///< certificate expired or not yet valid
     CertRevoked = 31,        ///< certificate revoked, on hold or locally suspended
     CertStatusUnknown = 32,  ///< revocation status unknown and the policy is fail-closed
+    SetupIncomplete = 40,    ///< setup: a browser database not updated; --check: not registered everywhere
     Usage = 64,              ///< bad command line, or no PIN source in non-interactive use
     DataError = 65,          ///< malformed input file (certificate, signature) or data too long
     Io = 74,                 ///< reading or writing a file failed

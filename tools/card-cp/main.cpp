@@ -140,6 +140,7 @@ int run(int argc, char** argv)
     add_pin_commands(app, ctx, table);
     add_kenhojo_commands(app, ctx, table);
     add_revocation_commands(app, ctx, table);
+    add_setup_command(app, ctx, table);
     localise_groups(app, ctx.msg);
 
     try {

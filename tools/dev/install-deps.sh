@@ -28,6 +28,9 @@ packages=(
   opensc opensc-pkcs11 gnutls-bin libengine-pkcs11-openssl libnss3-tools p11-kit
   # the conformance suites built from ../shared/third_party (OpenSC p11test is a cmocka program)
   libcmocka-dev
+  # card-cp setup's NSS probe (libnss3-dev), the Debian packages: CPack's DEB generator (file,
+  # dpkg-shlibdeps from dpkg-dev) and their check (lintian)
+  libnss3-dev file dpkg-dev lintian
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )
