@@ -178,7 +178,8 @@ TargetResult add_to(const NssTarget& t, const fs::path& module, const std::strin
 TargetResult remove_from(const NssTarget& t)
 {
     TargetResult res{t, Outcome::NotPresent, ""};
-    if (!t.exists || !t.problem.empty() || !setup::find_entry(t.dir)) return res;
+    if (!t.problem.empty()) return {t, Outcome::Skipped, t.problem};
+    if (!t.exists || !setup::find_entry(t.dir)) return res;
     if (auto err = modutil_delete(t.dir); !err.empty()) {
         res.outcome = Outcome::Failed;
         res.reason = err;
@@ -284,7 +285,6 @@ int run_check(Context& ctx, const SetupOptions& o, const fs::path& module, const
     ctx.out(module_line(ctx, module, probe));
     nlohmann::json dbs = nlohmann::json::array();
     bool complete = probe.info.has_value();
-    bool registered_somewhere = false;
     for (const auto& t : setup::find_targets(home_dir(ctx))) {
         nlohmann::json j = target_json(t);
         std::string state;
@@ -298,7 +298,6 @@ int run_check(Context& ctx, const SetupOptions& o, const fs::path& module, const
             complete = false;
             state = ctx.msg(t.exists ? Msg::SetupCheckNotRegistered : Msg::SetupCheckNoDatabase);
         } else {
-            registered_somewhere = true;
             const bool current = entry->library == module.string() && setup::slot_params_of(entry->nss) == params;
             j["library"] = entry->library;
             j["current"] = current;
@@ -309,7 +308,6 @@ int run_check(Context& ctx, const SetupOptions& o, const fs::path& module, const
         ctx.out(target_title(ctx, t) + ": " + state);
         dbs.push_back(std::move(j));
     }
-    (void)registered_somewhere;
 
     nlohmann::json pcsc{{"reachable", false}, {"readers", nlohmann::json::array()}};
     auto context = apdu::PcscContext::establish();
@@ -388,6 +386,10 @@ int run_setup(Context& ctx, const SetupOptions& o)
         failed = failed || r.outcome == Outcome::Failed;
         dbs.push_back(std::move(j));
     }
+    // Some databases failed: the report of the others still stands, so this is one JSON
+    // document with an "error" member (not the generic error document instead of it).
+    const std::string failure = failed ? ctx.msg(Msg::SetupSomeFailed) : "";
+    if (failed) ctx.note("card-cp: " + failure);
     if (ctx.options.json) {
         nlohmann::json doc{{"action", o.remove ? "remove" : "add"},
                            {"databases", dbs},
@@ -397,10 +399,13 @@ int run_setup(Context& ctx, const SetupOptions& o)
             doc["module"] = module_json(module, probe);
             doc["sign_token"] = o.keep_sign_token ? "enabled" : "disabled";
         }
+        if (failed)
+            doc["error"] = {{"exit_code", to_int(ExitCode::SetupIncomplete)},
+                            {"kind", exit_code_name(ExitCode::SetupIncomplete)},
+                            {"message", failure}};
         ctx.emit_json("setup", std::move(doc));
     }
-    if (failed) ctx.fail(ExitCode::SetupIncomplete, ctx.msg(Msg::SetupSomeFailed));
-    return 0;
+    return to_int(failed ? ExitCode::SetupIncomplete : ExitCode::Ok);
 }
 
 }  // namespace
