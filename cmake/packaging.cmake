@@ -13,7 +13,7 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mynacard)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "mynacard")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
 # The Maintainer field. The project has no mail address of its own: a distributor sets theirs.
 set(MYNACARD_PACKAGE_MAINTAINER "mynacard developers <mynacard@localhost>" CACHE STRING
     "Maintainer field of the Debian packages")
@@ -37,14 +37,17 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "pcscd")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "p11-kit, p11-kit-modules, libnss3-tools")
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
 "Middleware for the Japanese My Number card (JPKI)
- A PKCS#11 module for the My Number card's user-authentication (利用者証明用) and
- digital-signature (署名用) keys, registered with p11-kit so that p11-kit-aware
- programs see the card without set-up, and card-cp, a command-line tool for the
- card: status, certificates, signing and verifying, PIN changes, suspension
- checks, and `card-cp setup` for Firefox and Chromium.")
+A PKCS#11 module for the My Number card's user-authentication (利用者証明用) and
+digital-signature (署名用) keys, registered with p11-kit so that p11-kit-aware
+programs see the card without set-up, and card-cp, a command-line tool for the
+card: status, certificates, signing and verifying, PIN changes, suspension
+checks, and `card-cp setup` for Firefox and Chromium.")
+# The first line of each description is the synopsis. CPACK_PACKAGE_DESCRIPTION_SUMMARY is set
+# empty on purpose: CPack would default it to PROJECT_DESCRIPTION and CPackDeb would put it in
+# front of both descriptions as a second synopsis.
 # libmynacard.so.0 is in the package: ldconfig runs through dpkg's trigger, and the shlibs file
 # tells dpkg-shlibdeps of other packages which package provides it.
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/cmake/debian/triggers)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
@@ -57,9 +60,9 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
   "mynacard (= ${PROJECT_VERSION}), libpcsclite-dev, libssl-dev, libtasn1-6-dev, libinih-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_DESCRIPTION
 "Middleware for the Japanese My Number card (JPKI) - development files
- Headers, the pkg-config file (mynacard.pc) and the CMake package
- (find_package(mynacard)) for programs that use libmynacard, the My Number card
- (JPKI) library: card access, certificates, PINs and signatures.")
+Headers, the pkg-config file (mynacard.pc) and the CMake package
+(find_package(mynacard)) for programs that use libmynacard, the My Number card
+(JPKI) library: card access, certificates, PINs and signatures.")
 
 # What Debian policy asks of every package (§12.5 copyright, §12.7 changelog, §12.1 compressed
 # manual pages: tools/card-cp/CMakeLists.txt): only for package builds, a plain
