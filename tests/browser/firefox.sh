@@ -14,7 +14,9 @@
 # Firefox is driven over Marionette (marionette.py; geckodriver is not in Debian 12): load the
 # page, read its DOM, take a screenshot, quit.
 #
-#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss [modutil|policy]
+#   Usage: firefox.sh MODULE VCARD PIN_HOOK tls12|tls13-no-pss|tls13-pss [modutil|policy|card-cp]
+#   card-cp: registered by `card-cp setup` ($CARD_CP) through profiles.ini; then the page load
+#   must ask NSS for the auth PIN and for no other token's password.
 #   tls12: the page must show (PASS: the server logged a TLS 1.2 request with the card's
 #          certificate, and the DOM shows that certificate's SHA-256).
 #   tls13-pss: with the virtual card's `pss` switch the same over TLS 1.3.
@@ -53,6 +55,17 @@ import json, sys
 json.dump({"policies": {"SecurityDevices": {"Add": {"mynacard": sys.argv[2]}}}}, open(sys.argv[1], "w"))
 PY
     mount --bind "$dist" "$firefox_dir/distribution"
+    ;;
+  card-cp)
+    # As a user does it: Firefox has run once (its profile and database exist, listed in
+    # profiles.ini), then `card-cp setup` registers the module (CARD_CP names the binary).
+    [ -x "${CARD_CP:-}" ] || fail "VIA=card-cp needs CARD_CP (the card-cp binary)"
+    make_nss_db "$profile" no-module
+    mkdir -p "$HOME/.mozilla/firefox"
+    printf '[Profile0]\nName=test\nIsRelative=0\nPath=%s\nDefault=1\n\n[General]\nVersion=2\n' \
+      "$profile" > "$HOME/.mozilla/firefox/profiles.ini"
+    "$CARD_CP" setup --module "$MODULE" || fail "card-cp setup"
+    grep -qF "library=$MODULE" "$profile/pkcs11.txt" || fail "card-cp setup did not register the module"
     ;;
   *) fail "unknown way to register the module: $VIA" ;;
 esac
@@ -116,6 +129,14 @@ if [ "$expect_page" = 1 ]; then
   asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
   [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
   ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
+  if [ "$VIA" = card-cp ]; then
+    # card-cp setup's registration (issue 11 §2): the page load asks for the auth PIN and for
+    # nothing else, in particular not for the signing password.
+    if grep '^ask token=' "$WORK/pin.log" | grep -qv "^ask token=$AUTH_LABEL "; then
+      fail "Firefox asked for another token's password: $(grep '^ask token=' "$WORK/pin.log" | grep -v "^ask token=$AUTH_LABEL " | head -1)"
+    fi
+    echo "firefox via card-cp setup: only the auth PIN was asked for"
+  fi
   [ -s "$shot" ] || fail "no screenshot"
   echo "firefox $CASE: page shown to the card's certificate over TLSv$tls"
 else
