@@ -25,7 +25,7 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library dependencies from the ELF files themselves (dpkg-shlibdeps): libpcsclite1, libssl3,
-# libtasn1-6, libinih1, libc6, libstdc++6, libgcc-s1.
+# libtasn1-6, libinih1, libcurl4, libc6, libstdc++6, libgcc-s1.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME mynacard)
@@ -57,7 +57,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # The headers include OpenSSL's; mynacard.pc's Requires.private and the CMake package's
 # find_dependency() need these .pc files and CMake modules at build time of a consumer.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "mynacard (= ${PROJECT_VERSION}), libpcsclite-dev, libssl-dev, libtasn1-6-dev, libinih-dev, pkg-config")
+  "mynacard (= ${PROJECT_VERSION}), libpcsclite-dev, libssl-dev, libtasn1-6-dev, libinih-dev, libcurl4-openssl-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_DESCRIPTION
 "Middleware for the Japanese My Number card (JPKI) - development files
 Headers, the pkg-config file (mynacard.pc) and the CMake package
