@@ -20,6 +20,20 @@ jpki::VerifyOptions verify_options(const Module& m)
     return jpki::VerifyOptions{m.config.pin.final_try, false};
 }
 
+/// The last try is never spent by a program (issue 10 §1): say where a person can spend it.
+/// Logged at `error` level, since the call fails; ulDeviceError carries kFinalTryGuard.
+void log_final_try_refused(const Module& m, jpki::PinKind kind)
+{
+    const char* name = kind == jpki::PinKind::Auth ? "auth" : kind == jpki::PinKind::Sign ? "sign" : "kenhojo";
+    const bool deny = m.config.pin.final_try == jpki::FinalTryPolicy::Deny;
+    log_line(LogLevel::Error,
+             std::string("C_Login: the ") + name + " PIN has one try left; [pin] final_try = " +
+                 (deny ? "deny" : "confirm") + " refuses it here (a PKCS#11 caller cannot be asked), "
+                 "nothing was sent to the card. " +
+                 (deny ? std::string("The configuration forbids spending it.")
+                       : std::string("To spend it after confirming, run `card-cp pin verify ") + name + "`."));
+}
+
 /// Refuses a login when the suspension checks already know the key's certificate is bad
 /// ([pin] skip_login_if_revoked; pin-and-suspension.md §3.8). Only certificates already read
 /// are considered: nothing is read from the card or the network here.
@@ -56,7 +70,10 @@ CK_RV verify(Module& m, Session& s, Card& card, CK_UTF8CHAR_PTR pin, CK_ULONG le
     if (CK_RV rv = login_gate(m, s, card); rv != CKR_OK) return rv;
     auto done = retry_after_reset(
         [&] { return card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m)); });
-    if (!done) return card_failure(m, s.reader, &s, done.error());
+    if (!done) {
+        if (done.error().code == Errc::FinalTryRefused) log_final_try_refused(m, kind);
+        return card_failure(m, s.reader, &s, done.error());
+    }
     s.device_error = 0;
     return CKR_OK;
 }
@@ -130,7 +147,10 @@ CK_RV set_pin(Module& m, CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG 
         return card->session.change_pin(kind, SecureBytes(old_pin, old_pin + old_len),
                                         SecureBytes(new_pin, new_pin + new_len), verify_options(m));
     });
-    if (!done) return card_failure(m, s->reader, s, done.error());
+    if (!done) {
+        if (done.error().code == Errc::FinalTryRefused) log_final_try_refused(m, kind);
+        return card_failure(m, s->reader, s, done.error());
+    }
     s->device_error = 0;
     // The change verified the old PIN on the card. If the application had not logged in,
     // do not leave the key usable behind its back: remove power (logs out the card).

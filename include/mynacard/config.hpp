@@ -22,7 +22,9 @@ enum class UnknownStatusPolicy { FailClosed, FailOpenWarn, FailOpen };
 
 struct Config {
     struct Pin {
-        jpki::FinalTryPolicy final_try = jpki::FinalTryPolicy::Allow;  ///< [pin] final_try
+        /// [pin] final_try. Confirm: the last try is never spent by a program (a PKCS#11 caller
+        /// cannot be asked, so the module refuses it); card-cp asks (issue 10 §1).
+        jpki::FinalTryPolicy final_try = jpki::FinalTryPolicy::Confirm;
         bool skip_login_if_revoked = true;     ///< [pin] skip_login_if_revoked
     } pin;
     struct Pkcs11 {
@@ -36,7 +38,9 @@ struct Config {
     } log;
     struct Revocation {
         std::vector<std::string> mode{"ocsp", "crl"};  ///< [revocation] mode (order), or "none"
-        UnknownStatusPolicy policy_sign = UnknownStatusPolicy::FailClosed;   ///< policy.sign
+        /// policy.sign. A holder's machine has no revocation source (J-LIS serves verifiers only),
+        /// so Unknown signs with a warning; definite bad news is refused under every policy.
+        UnknownStatusPolicy policy_sign = UnknownStatusPolicy::FailOpenWarn;
         UnknownStatusPolicy policy_auth = UnknownStatusPolicy::FailOpenWarn; ///< policy.auth
         std::chrono::seconds grace{3600};      ///< grace.seconds
         std::chrono::seconds max_age{86400};   ///< max_age.seconds

@@ -417,6 +417,34 @@ TEST_CASE("pin status and pin change for auth, sign and kenhojo")
     CHECK(card.card().tries_left(kKenhojoPin) == 3);
 }
 
+TEST_CASE("pin verify: spends a last try only when confirmed, refills the counter, leaves the card logged out")
+{
+    // The PKCS#11 module refuses the final try under the default final_try = confirm and names
+    // this command (issue 10 §1).
+    CardOptions options;
+    options.auth_pin.tries_left = 1;
+    options.sign_pin.tries_left = 2;
+    VpcdCard card(options);
+    TempDir tmp;
+    const std::string pin = tmp.write("p", "1234\n");
+    const Run refused = card_cp({"pin", "verify", "auth", "--pin-file", pin});
+    CHECK(refused.exit_code == 22);
+    CHECK(card.card().stats().verify_with_data == 0);
+    const Run confirmed = card_cp({"pin", "verify", "auth", "--pin-file", pin, "--allow-final-try"});
+    INFO(confirmed.err);
+    CHECK(confirmed.exit_code == 0);
+    CHECK(confirmed.out.find("is correct") != std::string::npos);
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    CHECK_FALSE(card.card().verified(kAuthPin));  // powered down after the command
+    const Run wrong = card_cp({"--json", "pin", "verify", "sign", "--pin-file", tmp.write("w", "WRONG1\n")});
+    CHECK(wrong.exit_code == 20);
+    CHECK(card.card().tries_left(kSignPin) == 1);
+    json ok = parse(card_cp({"--json", "pin", "verify", "sign", "--allow-final-try", "--pin-file", tmp.write("s", "ABC123\n")}));
+    CHECK(ok["verified"] == true);
+    CHECK(card.card().tries_left(kSignPin) == 5);
+    CHECK(card.card().stats().verify_with_data == 3);
+}
+
 TEST_CASE("my-number and attributes after the Kenhojo PIN, with a warning")
 {
     VpcdCard card;
@@ -902,6 +930,7 @@ TEST_CASE("every command: a text report in English and Japanese, and a --json do
          "Signature written to", "署名を"},
         {"verify", fixed({"verify", data, "-s", data + ".p7s"}), "Signature valid.", "署名は有効です"},
         {"pin status", fixed({"pin", "status"}), "(user-authentication PIN)", "(利用者証明用暗証番号)"},
+        {"pin verify", fixed({"pin", "verify", "auth", "--pin-file", pin}), "is correct", "正しいです"},
         {"my-number", fixed({"my-number", "--pin-file", pin}), "My Number: 123456789018", "個人番号: "},
         {"attributes", fixed({"attributes", "--pin-file", pin}), "Name: ", "氏名: "},
         {"check", fixed({"check", "auth"}), "revocation: unknown", "失効確認: "},

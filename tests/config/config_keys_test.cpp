@@ -19,7 +19,7 @@ Config parse_ok(const std::string& text)
 TEST_CASE("config defaults are the documented ones")
 {
     const Config c = parse_ok("");
-    CHECK(c.pin.final_try == jpki::FinalTryPolicy::Allow);
+    CHECK(c.pin.final_try == jpki::FinalTryPolicy::Confirm);
     CHECK(c.pin.skip_login_if_revoked);
     CHECK(c.pkcs11.sign_always_authenticate);
     CHECK(c.pkcs11.expose_ca_certificates);
@@ -29,7 +29,7 @@ TEST_CASE("config defaults are the documented ones")
     CHECK(c.log.level == "off");
     CHECK_FALSE(c.log.file.has_value());
     CHECK(c.revocation.mode == std::vector<std::string>{"ocsp", "crl"});
-    CHECK(c.revocation.policy_sign == UnknownStatusPolicy::FailClosed);
+    CHECK(c.revocation.policy_sign == UnknownStatusPolicy::FailOpenWarn);
     CHECK(c.revocation.policy_auth == UnknownStatusPolicy::FailOpenWarn);
     CHECK(c.revocation.grace == 3600s);
     CHECK(c.revocation.max_age == 86400s);
@@ -55,7 +55,7 @@ TEST_CASE("config defaults are the documented ones")
 TEST_CASE("config: comments and blank lines only give the defaults")
 {
     const Config c = parse_ok("; a comment\n# another\n\n   \n[pin]\n; nothing set\n");
-    CHECK(c.pin.final_try == jpki::FinalTryPolicy::Allow);
+    CHECK(c.pin.final_try == jpki::FinalTryPolicy::Confirm);
 }
 
 TEST_CASE("config sets every key")

@@ -92,7 +92,7 @@ TEST_CASE("load_config: a missing file gives the defaults, with no source")
     auto r = load_config(tmp.path / "absent.conf");
     REQUIRE(r.has_value());
     CHECK(r->source.empty());
-    CHECK(r->pin.final_try == jpki::FinalTryPolicy::Allow);
+    CHECK(r->pin.final_try == jpki::FinalTryPolicy::Confirm);
 }
 
 TEST_CASE("load_config: reads the file and records its path")

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 
@@ -96,6 +97,26 @@ Env::Env(const std::string& extra)
 Env::~Env()
 {
     unsetenv("MYNACARD_CONFIG");
+}
+
+DefaultEnv::DefaultEnv(const std::string& extra)
+{
+    config_path = dir.path / "mynacard.conf";
+    log_path = dir.path / "module.log";
+    if (!extra.empty()) std::ofstream(config_path) << extra;
+    setenv("MYNACARD_CONFIG", config_path.c_str(), 1);
+    setenv("XDG_CACHE_HOME", (dir.path / "cache").c_str(), 1);
+}
+
+DefaultEnv::~DefaultEnv()
+{
+    unsetenv("MYNACARD_CONFIG");
+}
+
+std::string DefaultEnv::log() const
+{
+    std::ifstream in(log_path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 Init::Init(CK_VOID_PTR args)

@@ -42,6 +42,18 @@ struct Env {
     static std::string base_config(const std::filesystem::path& dir);
 };
 
+/// The configuration a new user has: no file at all (MYNACARD_CONFIG names a file that does not
+/// exist, so every key has its default), a private cache home. Optionally a file with only
+/// `extra` (e.g. a [log] section to read the module's log), everything else default.
+struct DefaultEnv {
+    explicit DefaultEnv(const std::string& extra = {});
+    ~DefaultEnv();
+    TempDir dir;
+    std::filesystem::path config_path;
+    std::filesystem::path log_path;  ///< where `extra` may send the log ("[log] file = " + log_path)
+    std::string log() const;         ///< the log file's contents so far
+};
+
 /// C_Initialize(args) / C_Finalize for the scope.
 struct Init {
     explicit Init(CK_VOID_PTR args = nullptr);

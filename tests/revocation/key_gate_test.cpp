@@ -66,7 +66,7 @@ TEST_CASE("KeyGate: a whole-card entry in the local list suspends both keys")
     CHECK(gate.decide(KeyKind::Auth, auth, "OTHER-CARD").allowed);
 }
 
-TEST_CASE("KeyGate defaults: the shipped J-LIS roots only - no source configured -> Unknown - sign refused, auth warned")
+TEST_CASE("KeyGate defaults: the shipped J-LIS roots only - no source configured -> Unknown - both keys allowed with a warning")
 {
     Lab lab;  // for the CA only
     mynacard::Config defaults;
@@ -83,8 +83,16 @@ TEST_CASE("KeyGate defaults: the shipped J-LIS roots only - no source configured
     KeyGate gate2(defaults, lab.clock());
     auto sign = gate2.decide(KeyKind::Sign, lab_cert, "");
     CHECK(sign.status.detail == "no revocation source");
-    CHECK_FALSE(sign.allowed);
-    CHECK(sign.device_error == device_error::kUnknownFailClosed);
+    // issue 10 §1: a holder's machine has no revocation source; the signing key still signs,
+    // with the warning code, and fail-closed is one line of configuration away.
+    CHECK(sign.allowed);
+    CHECK(sign.warning);
+    CHECK(sign.device_error == device_error::kUnknownWarned);
+    defaults.revocation.policy_sign = mynacard::UnknownStatusPolicy::FailClosed;
+    KeyGate closed(defaults, lab.clock());
+    auto refused = closed.decide(KeyKind::Sign, lab_cert, "");
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.device_error == device_error::kUnknownFailClosed);
     auto auth = gate2.decide(KeyKind::Auth, lab_cert, "");
     CHECK(auth.allowed);
     CHECK(auth.warning);
@@ -94,7 +102,7 @@ TEST_CASE("KeyGate defaults: the shipped J-LIS roots only - no source configured
 TEST_CASE("apply_policy and policy_for can be used on a stored status")
 {
     mynacard::Config::Revocation rev;
-    CHECK(policy_for(KeyKind::Sign, rev) == mynacard::UnknownStatusPolicy::FailClosed);
+    CHECK(policy_for(KeyKind::Sign, rev) == mynacard::UnknownStatusPolicy::FailOpenWarn);
     CHECK(policy_for(KeyKind::Auth, rev) == mynacard::UnknownStatusPolicy::FailOpenWarn);
     StatusResult revoked;
     revoked.status = CertStatus::Revoked;

@@ -107,14 +107,15 @@ TEST_CASE("policy matrix: every status x fail-closed / fail-open-warn / fail-ope
     CHECK(cells == 42);
 }
 
-TEST_CASE("policy defaults: Unknown refuses the signing key and allows the auth key with a warning")
+TEST_CASE("policy defaults: Unknown allows both keys with a warning")
 {
     Lab lab;
     auto leaf = scenario(lab, CertStatus::Unknown);
     auto checker = lab.checker();
     auto sign = checker->decide(KeyKind::Sign, leaf.x509(), "");
-    CHECK_FALSE(sign.allowed);
-    CHECK(sign.device_error == device_error::kUnknownFailClosed);
+    CHECK(sign.allowed);
+    CHECK(sign.warning);
+    CHECK(sign.device_error == device_error::kUnknownWarned);
     CHECK(sign.message.find("no revocation source") != std::string::npos);
     auto auth = checker->decide(KeyKind::Auth, leaf.x509(), "");
     CHECK(auth.allowed);

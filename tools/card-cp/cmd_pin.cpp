@@ -1,6 +1,8 @@
-// card-cp pin status|change for auth, sign, kenhojo. Status reads each counter with an empty
-// VERIFY (no try spent, pin-and-suspension.md §1.2); change VERIFYs the current value and
-// sends CHANGE REFERENCE DATA (jpki-card.md §1.8) with every safety check of obtain_pin().
+// card-cp pin status|verify|change for auth, sign, kenhojo. Status reads each counter with an
+// empty VERIFY (no try spent, pin-and-suspension.md §1.2); verify sends one VERIFY with every
+// safety check of obtain_pin() (the last try only after a typed "yes" or --allow-final-try: the
+// PKCS#11 module refuses it under [pin] final_try = confirm and points here, issue 10 §1);
+// change VERIFYs the current value and sends CHANGE REFERENCE DATA (jpki-card.md §1.8).
 #include "card_report.hpp"
 #include "commands.hpp"
 #include "pin_entry.hpp"
@@ -28,6 +30,17 @@ int run_status(Context& ctx, const std::vector<std::string>& kinds)
         pins[name] = pin_status_json(status);
     }
     if (ctx.options.json) ctx.emit_json("pin status", {{"pins", pins}});
+    return 0;
+}
+
+int run_verify(Context& ctx, const std::string& name)
+{
+    const auto kind = parse_pin_kind(name);
+    OpenCard card = open_card(ctx);
+    SessionEnder ender(ctx, card);  // the card forgets the VERIFY only when powered down (§1.9)
+    verify_pin(ctx, card, kind);
+    ctx.out(ctx.msg(Msg::PinVerified, {pin_name(ctx.msg, kind)}));
+    if (ctx.options.json) ctx.emit_json("pin verify", {{"kind", name}, {"verified", true}});
     return 0;
 }
 
@@ -62,6 +75,11 @@ void add_pin_commands(CLI::App& app, Context& ctx, CommandTable& table)
     auto* status = pin->add_subcommand("status", ctx.msg(Msg::HelpPinStatus));
     status->add_option("kind", *kinds, ctx.msg(Msg::HelpPinStatusKind))->check(CLI::IsMember(kPinKinds));
     table.add(status, [&ctx, kinds] { return run_status(ctx, *kinds); });
+
+    auto verify_kind = std::make_shared<std::string>();
+    auto* verify = pin->add_subcommand("verify", ctx.msg(Msg::HelpPinVerify));
+    verify->add_option("kind", *verify_kind, ctx.msg(Msg::HelpPinVerifyKind))->required()->check(CLI::IsMember(kPinKinds));
+    table.add(verify, [&ctx, verify_kind] { return run_verify(ctx, *verify_kind); });
 
     auto* change = pin->add_subcommand(
         "change", ctx.msg(Msg::HelpPinChange));

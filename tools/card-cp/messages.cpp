@@ -219,6 +219,8 @@ constexpr std::array kRows{
     Row{Msg::VerifySigningTime, "Signing time: {0}", "署名時刻: {0}"},
     Row{Msg::VerifyTrustedBy, "Trusted via: {0}", "トラストアンカー: {0}"},
     Row{Msg::PinChanged, "The {0} was changed.", "{0}を変更しました。"},
+    Row{Msg::PinVerified, "The {0} is correct; the card logged it out again.",
+        "{0}は正しいです。カードの認証状態は解除しました。"},
     Row{Msg::KenhojoWarning,
         "Warning: the following is sensitive personal data. Do not store, log or share it "
         "carelessly.",
@@ -381,6 +383,11 @@ constexpr std::array kRows{
         "Change a PIN: current value, then the new one (--new-pin-fd/--new-pin-file/MYNACARD_NEW_PIN)",
         "暗証番号を変更します: 現在の値、次に新しい値（--new-pin-fd/--new-pin-file/MYNACARD_NEW_PIN）"},
     Row{Msg::HelpPinChangeKind, "auth, sign or kenhojo", "auth、sign または kenhojo"},
+    Row{Msg::HelpPinVerify,
+        "Check a PIN against the card (a correct PIN refills its counter); the way to spend a last "
+        "try the PKCS#11 module refuses",
+        "暗証番号をカードで確認します（正しければ残り回数が戻ります）。PKCS#11 モジュールが拒む最後の 1 回はここで使えます"},
+    Row{Msg::HelpPinVerifyKind, "auth, sign or kenhojo", "auth、sign または kenhojo"},
     Row{Msg::HelpMyNumber, "Show the 12-digit My Number (Kenhojo PIN; sensitive)",
         "12 桁の個人番号を表示します（券面事項入力補助用暗証番号。機微情報）"},
     Row{Msg::HelpAttributes,
