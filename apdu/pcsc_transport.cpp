@@ -1,10 +1,16 @@
 // PcscTransport: one card connection over pcsc-lite, shared (SCARD_SHARE_SHARED) so other
 // middleware keeps working, T=0 or T=1 as the card offers (JPKI cards use T=1, jpki-card.md §1.2).
 //
-// Failure model (issue 2 §3): removal -> Errc::CardRemoved and the transport is unusable; a reset
-// by another party -> reconnect (SCardReconnect with LEAVE acknowledges it), bump reset_epoch(),
-// and either retry (begin_transaction: nothing was sent yet) or report Errc::CardReset
-// (transmit: the command was not executed and the card's security state is gone).
+// Failure model (issue 2 §3, issue 10 §2): removal -> Errc::CardRemoved and the transport is
+// unusable; a reset by another party -> reconnect (SCardReconnect with LEAVE acknowledges it),
+// bump reset_epoch(), and either retry (begin_transaction: nothing was sent yet) or report
+// Errc::CardReset. Whether the command reached the card decides what the caller may do:
+//  - SCardTransmit answering SCARD_W_RESET_CARD itself: pcsc-lite checks the handle's event state
+//    before it sends anything (winscard.c SCardTransmit -> RFCheckReaderEventState), so the
+//    command was not sent: CardReset with Error::not_sent;
+//  - any other failed transmit (NOT_TRANSACTED, COMM_ERROR, ... then a reset seen while settling)
+//    may have reached the card and the card may have run it: CardReset (or the PC/SC error)
+//    without not_sent. A VERIFY or CHANGE REFERENCE DATA is then never repeated.
 #include <winscard.h>
 
 #include <algorithm>
@@ -183,7 +189,10 @@ Result<void> PcscTransport::begin_transaction()
             return Error(means_reader_gone(rv) ? Errc::NoReader : Errc::CardRemoved,
                          "begin transaction on \"" + m_reader + "\": card or reader gone");
         }
-        return pcsc::error_from(rv, "begin transaction on \"" + m_reader + "\"");
+        // Nothing is sent in a transaction that did not begin.
+        Error e = pcsc::error_from(rv, "begin transaction on \"" + m_reader + "\"");
+        e.not_sent = true;
+        return e;
     }
 }
 
@@ -206,16 +215,25 @@ Result<Bytes> PcscTransport::transmit(ByteView command)
         reply.resize(std::min<std::size_t>(reply_len, reply.size()));
         return reply;
     }
+    if (rv == SCARD_W_RESET_CARD) {
+        // Refused before sending (see the top of this file): not executed. Reconnect so the next
+        // transaction works, but tell the caller: every VERIFY done before is gone (§1.9).
+        trace::note(m_reader + " card was reset by another party: reconnecting");
+        MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
+        Error reset(Errc::CardReset, "\"" + m_reader + "\": card was reset by another party (command not sent)");
+        reset.not_sent = true;
+        return reset;
+    }
     if (may_mean_card_gone(rv)) {
         const LONG settled = settle_card_state(card_of(m_card), std::chrono::milliseconds(1000));
         if (settled != SCARD_S_SUCCESS) rv = settled;
     }
     if (rv == SCARD_W_RESET_CARD) {
-        // The command was not executed. Reconnect so the next transaction works, but tell the
-        // caller: every VERIFY done before is gone (jpki-card.md §1.9).
-        trace::note(m_reader + " card was reset by another party: reconnecting");
+        // The exchange failed and then the card turned out reset: the command may have reached
+        // the card and run before the reset. Reconnect; never report it as not sent.
+        trace::note(m_reader + " card was reset during an exchange: reconnecting");
         MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
-        return Error(Errc::CardReset, "\"" + m_reader + "\": card was reset by another party");
+        return Error(Errc::CardReset, "\"" + m_reader + "\": card was reset during the exchange (the command may have run)");
     }
     if (means_card_gone(rv) || means_reader_gone(rv)) {
         SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);

@@ -68,7 +68,7 @@ CK_RV verify(Module& m, Session& s, Card& card, CK_UTF8CHAR_PTR pin, CK_ULONG le
     if (auto normalized = jpki::normalize_pin(kind, pin_view(pin, len)); !normalized)
         return refuse_malformed(s, normalized.error());
     if (CK_RV rv = login_gate(m, s, card); rv != CKR_OK) return rv;
-    auto done = retry_after_reset(
+    auto done = once_unless_not_sent(
         [&] { return card.session.verify_pin(kind, SecureBytes(pin, pin + len), verify_options(m)); });
     if (!done) {
         if (done.error().code == Errc::FinalTryRefused) log_final_try_refused(m, kind);
@@ -142,20 +142,31 @@ CK_RV set_pin(Module& m, CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG 
     if (auto ok = jpki::normalize_pin(kind, pin_view(old_pin, old_len)); !ok) return to_ck_rv(ok.error());
     if (auto ok = jpki::normalize_pin(kind, pin_view(new_pin, new_len), true); !ok) return to_ck_rv(ok.error());
     sync_login(*card);
-    const bool any_login = card->tokens[0].logged_in || card->tokens[1].logged_in;
-    auto done = retry_after_reset([&] {
+    // The change VERIFYs the old PIN on the card. Unless this token was logged in already, its
+    // key must not stay usable behind the application's back, whatever the outcome: a failed
+    // change (CHANGE REFERENCE DATA refused, the card reset or gone mid-way) may have left the
+    // old PIN verified too (issue 10 §2). Power removal is the only logout (jpki-card.md §1.9);
+    // it logs out both tokens of the card, which the other sessions then see.
+    const bool was_logged_in = card->token(s->token).logged_in;
+    auto done = once_unless_not_sent([&] {
         return card->session.change_pin(kind, SecureBytes(old_pin, old_pin + old_len),
                                         SecureBytes(new_pin, new_pin + new_len), verify_options(m));
     });
     if (!done) {
-        if (done.error().code == Errc::FinalTryRefused) log_final_try_refused(m, kind);
+        const Errc code = done.error().code;
+        if (code == Errc::FinalTryRefused) log_final_try_refused(m, kind);
+        // Nothing was sent for a refused final try; a vanished card has no state left.
+        if (!was_logged_in && code != Errc::FinalTryRefused && !means_removal(code)) {
+            if (auto off = power_cycle_logout(*card); !off)
+                log_line(LogLevel::Info, "C_SetPIN: logout after the failure: " + off.error().message());
+            sync_login(*card);
+        }
         return card_failure(m, s->reader, s, done.error());
     }
     s->device_error = 0;
-    // The change verified the old PIN on the card. If the application had not logged in,
-    // do not leave the key usable behind its back: remove power (logs out the card).
-    if (!any_login) {
+    if (!was_logged_in) {
         if (auto off = power_cycle_logout(*card); !off) return card_failure(m, s->reader, s, off.error());
+        sync_login(*card);
     }
     return CKR_OK;
 }

@@ -62,6 +62,12 @@ struct Error {
     std::optional<std::uint16_t> sw;   ///< the card's status word, when one caused this
     std::optional<int> tries_left;     ///< for PinIncorrect/PinLocked
     std::string context;               ///< what was being done, for humans; never a secret
+    /// Set only where the transport can guarantee that the command did not reach the card
+    /// (PC/SC answered SCARD_W_RESET_CARD before sending it). Every other failure of an exchange
+    /// may have reached the card, which then may have run it: such a command is never repeated
+    /// (a VERIFY would spend a second try; issue 10 §2). Layers that wrap an error keep this
+    /// false unless nothing of their own operation that matters was sent.
+    bool not_sent = false;
 
     Error() = default;
     Error(Errc c, std::string ctx = {}) : code(c), context(std::move(ctx)) {}

@@ -76,6 +76,7 @@ struct VirtualJpkiCard::State {
     std::optional<std::uint16_t> current_ef;
     CardStats stats;
     std::uint64_t apdus_since_power_on = 0;
+    LinkFault pending_link_fault = LinkFault::None;  ///< set by handle(), taken by the transport
     std::optional<std::filesystem::path> persist_dir;
 
     detail::PinBehaviour pin_behaviour() const

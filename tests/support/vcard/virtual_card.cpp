@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "card_state.hpp"
 
@@ -99,6 +100,17 @@ Bytes VirtualJpkiCard::process(ByteView command)
         if (!m_state->powered) return {};  // an unpowered card says nothing
         apdu_latency = m_state->options.apdu_latency;
         reply = m_state->handle(command);
+        // Link faults fire once, after the card has run the command (Faults::drop_after_ins).
+        auto& faults = m_state->options.faults;
+        // Only commands with a data field (short case 3/4: more than header + Lc/Le).
+        const int ins = command.size() > 5 ? command[1] : -1;
+        if (faults.drop_after_ins && *faults.drop_after_ins == ins) {
+            faults.drop_after_ins.reset();
+            m_state->pending_link_fault = LinkFault::Drop;
+        } else if (faults.reset_after_ins && *faults.reset_after_ins == ins) {
+            faults.reset_after_ins.reset();
+            m_state->pending_link_fault = LinkFault::Reset;
+        }
     }
     // Sleep outside the lock so tests can read stats() while a "slow card" works.
     const auto delay = apdu_latency + reply.delay;
@@ -196,6 +208,12 @@ bool VirtualJpkiCard::pulled() const
     std::lock_guard lock(m_mutex);
     const auto& limit = m_state->options.faults.remove_after_apdus;
     return limit && m_state->apdus_since_power_on >= *limit;
+}
+
+LinkFault VirtualJpkiCard::take_link_fault()
+{
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_state->pending_link_fault, LinkFault::None);
 }
 
 }  // namespace mynacard::vcard

@@ -40,6 +40,15 @@ struct Faults {
     std::optional<std::uint8_t> garbage_for_ins;
     /// Length of the garbage answer. The default (1 byte) cannot even hold a status word.
     std::size_t garbage_length = 1;
+    /// The card runs the first command with this INS that carries a data field (e.g. 0x20: a
+    /// VERIFY with a PIN, not the empty status query), then its connection
+    /// drops before the answer goes out: the vpcd link closes (a pulled card; with
+    /// reinsert_after it comes back), in process the transport reports CardRemoved. Once.
+    std::optional<std::uint8_t> drop_after_ins;
+    /// The card runs the first such command with this INS, then is reset (power removed, so verified
+    /// PINs are gone) before the answer: the vpcd link closes and reconnects at once, in process
+    /// the transport reports CardReset (the command may have run). Once.
+    std::optional<std::uint8_t> reset_after_ins;
 };
 
 /// What a SELECT by AID does to the verified PINs: ISO 7816-4 leaves the scope of a security
@@ -52,6 +61,9 @@ enum class SelectRule {
 
 /// ClearAny, or what MYNACARD_VCARD_SWITCHES names (reselect-keeps, reselect-keeps-all).
 SelectRule default_select_rule();
+
+/// What a drop_after_ins / reset_after_ins fault asks the transport to do after an APDU.
+enum class LinkFault { None, Drop, Reset };
 
 struct CardOptions {
     SelectRule select_rule = default_select_rule();
@@ -122,6 +134,9 @@ public:
     /// True once Faults::remove_after_apdus APDUs were answered since power-on: the transports
     /// then make the card disappear.
     bool pulled() const;
+    /// After process(): the link fault that fired on that APDU (then cleared), if any. The
+    /// transports call it and then withhold the answer.
+    LinkFault take_link_fault();
 
 private:
     struct State;

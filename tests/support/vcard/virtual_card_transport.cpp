@@ -78,13 +78,33 @@ Result<Bytes> VirtualCardTransport::transmit(ByteView command)
         if (m_pending_reset) {
             m_pending_reset = false;
             ++m_epoch;
-            return Unexpected{Errc::CardReset, "virtual card was reset by another application"};
+            // As SCardTransmit answers SCARD_W_RESET_CARD before sending (pcsc_transport.cpp).
+            Error reset(Errc::CardReset, "virtual card was reset by another application");
+            reset.not_sent = true;
+            return reset;
         }
         card = m_card;
     }
     // Outside the lock: the card may sleep (latency), and remove() must stay callable meanwhile.
     Bytes response = card->process(command);
+    const LinkFault fault = card->take_link_fault();
     std::lock_guard lock(m_mutex);
+    if (fault == LinkFault::Drop) {
+        // Faults::drop_after_ins: the card ran the command, then went away with the answer.
+        m_present = false;
+        m_card->power_off();
+        if (const auto delay = m_card->options().faults.reinsert_after)
+            m_reinsert_at = std::chrono::steady_clock::now() + *delay;
+        return Unexpected{Errc::CardRemoved, "virtual card removed during the exchange"};
+    }
+    if (fault == LinkFault::Reset) {
+        // Faults::reset_after_ins: the card ran the command, then lost power; like a PC/SC
+        // transmit that failed and then saw the reset, the command may have run (not not_sent).
+        m_card->power_off();
+        m_card->power_on();
+        ++m_epoch;
+        return Unexpected{Errc::CardReset, "virtual card was reset during the exchange"};
+    }
     if (!m_present) return Unexpected{Errc::CardRemoved, "virtual card removed during the exchange"};
     return response;
 }

@@ -110,7 +110,7 @@ std::string env_or(const char* name, const std::string& fallback)
 }  // namespace
 
 struct VpcdLink::Impl {
-    enum class End { Stop, Removed, Pulled, Dropped };
+    enum class End { Stop, Removed, Pulled, Dropped, Reset };
 
     std::shared_ptr<VirtualJpkiCard> card;
     std::string host;
@@ -206,6 +206,9 @@ struct VpcdLink::Impl {
             // pass on as a 0-byte response.
             if (!card->powered()) card->power_on();
             const Bytes response = card->process(payload);
+            // Faults::drop_after_ins / reset_after_ins: the card ran it, the answer never leaves.
+            if (const LinkFault f = card->take_link_fault(); f != LinkFault::None)
+                return f == LinkFault::Drop ? End::Pulled : End::Reset;
             if (!send_message(fd, response)) return End::Dropped;
             if (card->pulled()) return End::Pulled;  // Faults::remove_after_apdus
         }
