@@ -2,6 +2,7 @@
 // (PKCS#11 v2.40 §5.4, §6.6.2 on fork; architecture-guide.md §3.5).
 #include "module.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +25,39 @@ static_assert(std::is_trivially_destructible_v<std::mutex>);
 constinit std::mutex g_lifecycle;  // serialises C_Initialize / C_Finalize
 constinit std::mutex g_os_lock;    // the module lock with OS locking
 std::atomic<Module*> g_module{nullptr};
+
+// fork() while another thread is inside a call (issue 10 §3): the child would inherit a locked
+// module mutex, or a pcsc-lite call half done, and deadlock in its own C_Initialize. The atfork
+// handlers take the lifecycle lock and the module lock (the OS one or the application's) before
+// the fork, so no call of ours is in progress when the child is made; both processes release
+// them afterwards. The child then sees CKR_CRYPTOKI_NOT_INITIALIZED (current_module) and may
+// C_Initialize again. A thread blocked in C_WaitForSlotEvent holds neither lock.
+Module* g_forking_module = nullptr;  // the module whose lock the prepare handler took
+
+void before_fork() noexcept
+{
+    g_lifecycle.lock();
+    Module* m = g_module.load(std::memory_order_acquire);
+    if (m != nullptr && m->pid != ::getpid()) m = nullptr;  // a child's inherited, unused module
+    g_forking_module = m;
+    if (m != nullptr && m->locking.uses_app_mutex()) (void)m->locking.lock(m->locking.app_mutex);
+    else g_os_lock.lock();
+}
+
+void after_fork() noexcept
+{
+    Module* m = g_forking_module;
+    g_forking_module = nullptr;
+    if (m != nullptr && m->locking.uses_app_mutex()) (void)m->locking.unlock(m->locking.app_mutex);
+    else g_os_lock.unlock();
+    g_lifecycle.unlock();
+}
+
+void register_fork_handlers() noexcept
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, [] { (void)pthread_atfork(before_fork, after_fork, after_fork); });
+}
 
 /// Reads CK_C_INITIALIZE_ARGS (§5.4): either all four mutex callbacks or none; with callbacks
 /// and without CKF_OS_LOCKING_OK the application's mutexes must be used; otherwise we use ours.
@@ -84,6 +118,7 @@ Module* current_module() noexcept
 /// C_Initialize (§5.4).
 CK_RV initialize(CK_VOID_PTR init_args)
 {
+    register_fork_handlers();
     std::lock_guard lifecycle(g_lifecycle);
     if (Module* old = g_module.load(); old != nullptr) {
         if (old->pid == ::getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -130,9 +165,11 @@ CK_RV finalize(CK_VOID_PTR reserved)
         ModuleLock lock(*m);
         if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
         m->finalizing = true;
-        // A waiter may be between registering and blocking; cancel until every one is gone.
+        // Every waiter must be out before the module goes (a waiter polling for pcscd or
+        // sleeping after a restart is not in `waiters`, but is counted in waiters_inside). A
+        // waiter may be between registering and blocking: cancel until every one is gone.
         // Likewise revocation look-ups running without the lock (sign_gate.cpp).
-        while (!m->waiters.empty() || m->gate_calls != 0) {
+        while (m->waiters_inside.load(std::memory_order_acquire) != 0 || m->gate_calls != 0) {
             for (apdu::PcscContext* w : m->waiters) w->cancel();
             if (m->gate_calls != 0) m->gate->cancel();
             lock.unlock();

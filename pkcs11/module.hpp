@@ -89,20 +89,23 @@ public:
     std::optional<apdu::PcscContext> pcsc;   ///< nullopt while pcscd is unreachable
     std::vector<Reader> readers;             ///< index = slot id / 2; never shrinks
     std::map<CK_SESSION_HANDLE, Session> sessions;
-    /// C_GetSlotList answers, [0] all slots, [1] slots with a token; rebuilt by the size query
-    /// (pSlotList == NULL) so the two calls of the two-call convention agree (§5.5).
-    std::array<std::optional<std::vector<CK_SLOT_ID>>, 2> slot_lists;
     std::unique_ptr<SignGate> gate;
     std::deque<CK_SLOT_ID> events;           ///< pending C_WaitForSlotEvent answers
     CK_ULONG next_handle = 1;                ///< sessions and objects share one counter
     std::uint64_t next_card_id = 1;
-    bool finalizing = false;
+    /// Set by C_Finalize under the lock; read without it by waiters sleeping between polls.
+    std::atomic<bool> finalizing{false};
     /// Blocked C_WaitForSlotEvent callers and their private PC/SC contexts (cancelled by
     /// C_Finalize; each waiter removes its own entry before returning).
     std::vector<apdu::PcscContext*> waiters;
     /// C_SignInit calls asking the suspension checks with the module lock released
     /// (decide_unlocked in sign_gate.cpp); C_Finalize cancels the gate and waits for them.
     std::size_t gate_calls = 0;
+    /// Every thread inside a blocking C_WaitForSlotEvent, whatever it is doing (waiting in
+    /// PC/SC, polling for pcscd, sleeping after a pcscd restart). C_Finalize frees the module
+    /// only when this is 0 (§5.4; issue 10 §3); the waiter's last access to the module is the
+    /// decrement, after it released the lock.
+    std::atomic<int> waiters_inside{0};
 
     CK_ULONG new_handle() { return next_handle++; }
 };

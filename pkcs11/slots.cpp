@@ -205,25 +205,24 @@ void drop_card(Module& m, std::size_t index)
     r.card.reset();
 }
 
-/// C_GetSlotList (§5.5). The reader list is re-read by the size query (pSlotList == NULL);
-/// the second call returns the same list.
+/// C_GetSlotList (§5.5). The reader list is re-read on every call, so a caller that always
+/// passes a buffer still sees tokens and readers come and go (issue 10 §3). It is cheap: one
+/// SCardListReaders and one SCardGetStatusChange with a zero timeout, no card I/O. If the list
+/// grew between a size query and the call with the buffer, the answer is CKR_BUFFER_TOO_SMALL
+/// with the new count, as §5.5 allows.
 CK_RV get_slot_list(Module& m, CK_BBOOL token_present_only, CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
 {
     if (count == nullptr) return CKR_ARGUMENTS_BAD;
-    auto& cached = m.slot_lists[token_present_only ? 1 : 0];
-    if (list == nullptr || !cached) {
-        refresh_readers(m, true);
-        std::vector<CK_SLOT_ID> ids;
-        for (std::size_t i = 0; i < m.readers.size(); ++i) {
-            const Reader& r = m.readers[i];
-            if (!r.listed) continue;
-            for (TokenKind t : {TokenKind::Auth, TokenKind::Sign})
-                if (!token_present_only || token_present(r, t))
-                    ids.push_back(static_cast<CK_SLOT_ID>(i * 2 + static_cast<unsigned>(t)));
-        }
-        cached = std::move(ids);
+    refresh_readers(m, true);
+    std::vector<CK_SLOT_ID> ids;
+    for (std::size_t i = 0; i < m.readers.size(); ++i) {
+        const Reader& r = m.readers[i];
+        if (!r.listed) continue;
+        for (TokenKind t : {TokenKind::Auth, TokenKind::Sign})
+            if (!token_present_only || token_present(r, t))
+                ids.push_back(static_cast<CK_SLOT_ID>(i * 2 + static_cast<unsigned>(t)));
     }
-    return copy_out(std::span<const CK_SLOT_ID>(*cached), list, count);
+    return copy_out(std::span<const CK_SLOT_ID>(ids), list, count);
 }
 
 /// C_GetSlotInfo (§5.5).
@@ -244,30 +243,43 @@ CK_RV get_slot_info(Module& m, CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
     return CKR_OK;
 }
 
-/// C_WaitForSlotEvent (§5.5). Blocks in PC/SC without holding the module lock, on a PC/SC
-/// context of its own, so other threads keep working and C_Finalize can cancel the wait.
-CK_RV wait_for_slot_event(Module& m, ModuleLock& lock, CK_FLAGS flags, CK_SLOT_ID_PTR slot)
+namespace {
+
+/// Sleeps about `d` without the module lock, waking early when C_Finalize begins (it waits for
+/// this thread). False when finalizing or the lock cannot be taken again.
+bool pause_unlocked(Module& m, ModuleLock& lock, std::chrono::milliseconds d, CK_RV& rv)
 {
-    if (slot == nullptr) return CKR_ARGUMENTS_BAD;
+    lock.unlock();
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!m.finalizing.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    rv = lock.lock();
+    if (rv != CKR_OK) return false;
+    if (m.finalizing) {
+        rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+        return false;
+    }
+    return true;
+}
+
+/// The blocking loop of C_WaitForSlotEvent; the caller keeps this thread counted in
+/// Module::waiters_inside for its whole duration.
+CK_RV wait_blocking(Module& m, ModuleLock& lock, CK_SLOT_ID_PTR slot)
+{
     const auto pop = [&] {
         *slot = m.events.front();
         m.events.pop_front();
         return CKR_OK;
     };
-    if ((flags & CKF_DONT_BLOCK) != 0) {
-        refresh_readers(m, true);
-        return m.events.empty() ? CKR_NO_EVENT : pop();
-    }
     for (;;) {
+        if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
         if (!m.events.empty()) return pop();
         const std::vector<apdu::ReaderInfo> known = known_readers(m);
         auto context = apdu::PcscContext::establish();
         if (!context) {
             // pcscd is not there (yet): poll for it without holding the lock.
-            lock.unlock();
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
-            if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
+            CK_RV rv = CKR_OK;
+            if (!pause_unlocked(m, lock, std::chrono::milliseconds(200), rv)) return rv;
             refresh_readers(m, true);
             continue;
         }
@@ -292,16 +304,46 @@ CK_RV wait_for_slot_event(Module& m, ModuleLock& lock, CK_FLAGS flags, CK_SLOT_I
                 log_line(LogLevel::Info, "waiting for slot events: " + changed.error().message());
                 refresh_readers(m, true);
                 if (!m.events.empty()) continue;
-                lock.unlock();
-                std::this_thread::sleep_for(std::chrono::milliseconds(200));
-                if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
-                if (m.finalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
+                CK_RV rv = CKR_OK;
+                if (!pause_unlocked(m, lock, std::chrono::milliseconds(200), rv)) return rv;
                 continue;
             }
             return to_ck_rv(changed.error());
         }
         apply_reader_list(m, *changed, true);
     }
+}
+
+}  // namespace
+
+/// C_WaitForSlotEvent (§5.5). Blocks in PC/SC without holding the module lock, on a PC/SC
+/// context of its own, so other threads keep working and C_Finalize can cancel the wait.
+/// C_Finalize waits until every blocked caller has left (waiters_inside), so none touches a
+/// freed module; a caller then returns CKR_CRYPTOKI_NOT_INITIALIZED even when C_Initialize
+/// follows at once (NSS's SECMOD_CancelWait), since it still holds the old module.
+CK_RV wait_for_slot_event(Module& m, ModuleLock& lock, CK_FLAGS flags, CK_SLOT_ID_PTR slot)
+{
+    if (slot == nullptr) return CKR_ARGUMENTS_BAD;
+    if ((flags & CKF_DONT_BLOCK) != 0) {
+        refresh_readers(m, true);
+        if (m.events.empty()) return CKR_NO_EVENT;
+        *slot = m.events.front();
+        m.events.pop_front();
+        return CKR_OK;
+    }
+    m.waiters_inside.fetch_add(1, std::memory_order_acq_rel);
+    CK_RV rv = CKR_GENERAL_ERROR;
+    try {
+        rv = wait_blocking(m, lock, slot);
+    } catch (...) {
+        lock.unlock();
+        m.waiters_inside.fetch_sub(1, std::memory_order_acq_rel);
+        throw;
+    }
+    // The lock first (unlock reads the module's locking), then the count: the last access.
+    lock.unlock();
+    m.waiters_inside.fetch_sub(1, std::memory_order_acq_rel);
+    return rv;
 }
 
 }  // namespace mynacard::p11

@@ -130,7 +130,17 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     if (CK_RV rv = bind_card(m, index, &card); rv != CKR_OK) return rv;
     if (!token_present(*r, token)) return CKR_TOKEN_NOT_PRESENT;
     auto status = retry_after_reset([&] { return card->session.pin_status(pin_of(token), true); });
-    if (!status) return card_failure(m, index, nullptr, status.error());
+    if (!status) {
+        // A card that is gone is reported as such. Otherwise the token stays visible with the
+        // flags known without the counter (issue 10 §3: browsers drop a token whose
+        // C_GetTokenInfo fails); nothing was spent either way (empty VERIFY).
+        const Errc code = status.error().code;
+        if (means_removal(code)) return card_failure(m, index, nullptr, status.error());
+        if (service_lost(m, code)) return CKR_DEVICE_REMOVED;
+        log_line(LogLevel::Info, "C_GetTokenInfo: PIN counter not readable, flags without it: " +
+                                     status.error().message());
+        if (m.readers[index].card.get() != card) return CKR_TOKEN_NOT_PRESENT;
+    }
     sync_login(*card);
 
     *info = CK_TOKEN_INFO{};
@@ -141,9 +151,9 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     CK_FLAGS flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED |
                      CKF_TOKEN_INITIALIZED;
     // §1.4 of pin-and-suspension.md: the flags are not exclusive; LOCKED keeps COUNT_LOW.
-    if (status->count_low()) flags |= CKF_USER_PIN_COUNT_LOW;
-    if (status->final_try()) flags |= CKF_USER_PIN_FINAL_TRY;
-    if (status->locked()) flags |= CKF_USER_PIN_LOCKED;
+    if (status && status->count_low()) flags |= CKF_USER_PIN_COUNT_LOW;
+    if (status && status->final_try()) flags |= CKF_USER_PIN_FINAL_TRY;
+    if (status && status->locked()) flags |= CKF_USER_PIN_LOCKED;
     info->flags = flags;
     info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     info->ulSessionCount = count_sessions(m, index, token, false);

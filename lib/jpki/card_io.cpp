@@ -18,6 +18,7 @@ constexpr std::uint16_t kSwWrongLength = 0x6700;
 constexpr std::uint16_t kSwSecurityStatus = 0x6982;
 constexpr std::uint16_t kSwAuthBlocked = 0x6983;
 constexpr std::uint16_t kSwRefDataBlocked = 0x6984;
+constexpr std::uint16_t kSwNoCounter = 0x6300;
 
 bool data_ok(apdu::StatusWord sw) { return sw.ok() || sw.value == kSwEndOfFileWarning; }
 
@@ -217,6 +218,12 @@ Result<PinStatus> query_pin(apdu::Transaction& tx, CardModel& model, PinKind kin
         status.tries_left = *left;
     } else if (rsp.sw.value == kSwAuthBlocked || rsp.sw.value == kSwRefDataBlocked) {
         status.tries_left = 0;
+    } else if (rsp.sw.value == kSwNoCounter) {
+        // 63 00 to the empty VERIFY: "no retry counter" (jpki-card.md §1.6, not seen on JPKI).
+        // No PIN was sent, so it is not a wrong PIN; the count, and so the final-try guard, is
+        // unknown: refuse to go on rather than guess.
+        return Error(Errc::UnexpectedStatus, rsp.sw.value,
+                     std::string("PIN status ") + to_string(kind) + ": the card reports no counter (63 00); no PIN was sent");
     } else {
         return apdu::to_error(rsp.sw, (std::string("PIN status ") + to_string(kind)).c_str());
     }

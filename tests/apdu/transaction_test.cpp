@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <thread>
 
 #include "mynacard/apdu/transaction.hpp"
 #include "scripted_transport.hpp"
@@ -293,4 +294,47 @@ TEST_CASE("ScriptedTransport fails loudly on a command off the script", "[apdu][
     REQUIRE(ok);
     CHECK(card.remaining() == 0);
     CHECK_FALSE(card.finished());  // the failure stays on record
+}
+
+TEST_CASE("transaction limits: the APDU and time bounds of one operation; the command over a bound is not sent",
+          "[apdu][transceive]")
+{
+    using mynacard::apdu::TransactionLimits;
+    const TransactionLimits saved = mynacard::apdu::transaction_limits();
+    SECTION("APDUs")
+    {
+        mynacard::apdu::set_transaction_limits(TransactionLimits{3, std::chrono::milliseconds(60000)});
+        ScriptedTransport card;
+        for (int i = 0; i < 3; ++i) card.expect("00 B0 00 00 01", "AA 90 00");
+        auto tx = Transaction::begin(card);
+        REQUIRE(tx);
+        for (int i = 0; i < 3; ++i) REQUIRE(transceive(*tx, Command::read_binary(0, 1)));
+        auto over = transceive(*tx, Command::read_binary(0, 1));
+        REQUIRE_FALSE(over);
+        CHECK(over.error().code == Errc::CardUnresponsive);
+        CHECK(over.error().not_sent);
+        CHECK(card.finished());  // exactly three reached the card
+        // A new transaction (the next operation) starts with a fresh budget.
+        tx->end(Disposition::Leave);
+        card.expect("00 B0 00 00 01", "AA 90 00");
+        auto next = Transaction::begin(card);
+        REQUIRE(next);
+        CHECK(transceive(*next, Command::read_binary(0, 1)));
+    }
+    SECTION("time")
+    {
+        mynacard::apdu::set_transaction_limits(TransactionLimits{256, std::chrono::milliseconds(50)});
+        ScriptedTransport card;
+        card.expect("00 B0 00 00 01", "AA 90 00");
+        auto tx = Transaction::begin(card);
+        REQUIRE(tx);
+        REQUIRE(transceive(*tx, Command::read_binary(0, 1)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(80));  // a card that takes its time
+        auto late = transceive(*tx, Command::read_binary(0, 1));
+        REQUIRE_FALSE(late);
+        CHECK(late.error().code == Errc::Timeout);
+        CHECK(card.finished());
+    }
+    mynacard::apdu::set_transaction_limits(saved);
+    CHECK(mynacard::apdu::transaction_limits().max_apdus == 256);
 }

@@ -1,5 +1,6 @@
 // Threads in one process, several processes signing at once, the application's mutex
 // callbacks, repeated C_Initialize/C_Finalize, and fork.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -282,4 +283,57 @@ TEST_CASE("another process listing the token does not end this process's login (
         CHECK(openssl_verify(der, "sha256", bytes("after"), sig));
     }
     CHECK(card.card().stats().verify_with_data == 1);
+
+TEST_CASE("fork while other threads are inside module calls: every child can C_Initialize again")
+{
+    // Before the atfork handlers, a child forked while another thread held the module lock
+    // deadlocked in its own C_Initialize (issue 10 §3: 9 of 10 children).
+    Env env;
+    VpcdCard card;
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    std::atomic<bool> stop{false};
+    std::atomic<long> calls{0};
+    std::vector<std::thread> busy;
+    for (int t = 0; t < 3; ++t) {
+        busy.emplace_back([&] {
+            while (!stop) {
+                CK_TOKEN_INFO ti{};
+                CK_ULONG n = 0;
+                (void)fl()->C_GetTokenInfo(slot, &ti);  // card I/O under the module lock
+                (void)fl()->C_GetSlotList(CK_TRUE, nullptr, &n);
+                ++calls;
+            }
+        });
+    }
+    const int children = 16;
+    int good = 0;
+    for (int i = 0; i < children; ++i) {
+        while (calls.load() < (i + 1) * 3) std::this_thread::yield();
+        const pid_t child = fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            CK_ULONG n = 0;
+            if (fl()->C_GetSlotList(CK_FALSE, nullptr, &n) != CKR_CRYPTOKI_NOT_INITIALIZED) _exit(10);
+            if (fl()->C_Initialize(nullptr) != CKR_OK) _exit(11);
+            if (fl()->C_GetSlotList(CK_TRUE, nullptr, &n) != CKR_OK || n != 2) _exit(12);
+            if (fl()->C_Finalize(nullptr) != CKR_OK) _exit(13);
+            _exit(0);
+        }
+        // A deadlocked child is killed after 20 s and counts as a failure.
+        int status = 0;
+        pid_t done = 0;
+        for (int waited = 0; waited < 200 && (done = waitpid(child, &status, WNOHANG)) == 0; ++waited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (done == 0) {
+            kill(child, SIGKILL);
+            waitpid(child, &status, 0);
+        }
+        INFO("child " << i << " status " << status);
+        CHECK((done == child && WIFEXITED(status) && WEXITSTATUS(status) == 0));
+        if (done == child && WIFEXITED(status) && WEXITSTATUS(status) == 0) ++good;
+    }
+    stop = true;
+    for (auto& t : busy) t.join();
+    CHECK(good == children);
 }

@@ -59,6 +59,32 @@ TEST_CASE("removal noticed by a slot refresh closes the sessions too")
     CHECK_RV(fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h2), CKR_TOKEN_NOT_PRESENT);
 }
 
+TEST_CASE("C_GetSlotList called with a buffer every time sees the token go and come")
+{
+    // Before: only the size query re-read the readers (issue 10 §3).
+    Env env;
+    VpcdCard card;
+    Init init;
+    const auto present = [] {
+        CK_SLOT_ID ids[16];
+        CK_ULONG n = 16;
+        REQUIRE_RV(fl()->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+        return n;
+    };
+    CHECK(present() == 2);
+    card.link().remove();
+    REQUIRE(card.link().wait_absent(card.reader(), 5s));
+    CHECK(present() == 0);
+    card.link().insert();
+    REQUIRE(card.link().wait_present(card.reader(), 5s));
+    CHECK(present() == 2);
+    // A buffer that is too small gets the count of the list as it is now.
+    CK_SLOT_ID one[1];
+    CK_ULONG n = 1;
+    CHECK_RV(fl()->C_GetSlotList(CK_TRUE, one, &n), CKR_BUFFER_TOO_SMALL);
+    CHECK(n == 2);
+}
+
 TEST_CASE("C_WaitForSlotEvent: CKF_DONT_BLOCK and blocking, with other threads working")
 {
     Env env;

@@ -160,3 +160,64 @@ TEST_CASE("pin once: a failed C_SetPIN does not leave the old PIN verified on th
         CHECK(session_info(rw).state == CKS_RW_PUBLIC_SESSION);
     }
 }
+
+TEST_CASE("C_GetTokenInfo answers with the flags it knows when the PIN counter cannot be read; 63 00 is no wrong PIN")
+{
+    Env env;
+    VpcdCard card;
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    const CK_FLAGS known = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED | CKF_TOKEN_INITIALIZED;
+    const CK_FLAGS counter = CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED;
+    for (std::uint16_t sw : {std::uint16_t{0x6300}, std::uint16_t{0x6F00}}) {
+        INFO("SW " << std::hex << sw);
+        Faults faults;
+        faults.sw_for_ins[kVerify] = sw;  // every VERIFY, the empty counter query too
+        card.card().set_faults(faults);
+        CK_TOKEN_INFO ti{};
+        REQUIRE_RV(fl()->C_GetTokenInfo(slot, &ti), CKR_OK);
+        CHECK((ti.flags & known) == known);
+        CHECK((ti.flags & counter) == 0);
+        // The login stops at the counter query: no PIN was sent, so no CKR_PIN_INCORRECT.
+        const CK_SESSION_HANDLE h = open_session(slot);
+        const CK_RV rv = login(h, "1234");
+        CHECK(rv != CKR_OK);
+        CHECK(rv != CKR_PIN_INCORRECT);
+        CHECK(card.card().stats().verify_with_data == 0);
+        CHECK(card.card().tries_left(kAuthPin) == 3);
+        card.card().set_faults({});
+    }
+    CHECK(token_info(slot).flags == (CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED |
+                                     CKF_TOKEN_INITIALIZED));
+}
+
+TEST_CASE("a hostile card answering one byte per READ BINARY: the operation stops within its APDU bound")
+{
+    Env env;
+    CardOptions options;
+    options.faults.read_binary_max_bytes = 1;
+    VpcdCard card(options);
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    const auto start = std::chrono::steady_clock::now();
+    CK_SESSION_HANDLE h = 0;
+    const CK_RV opened = fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h);
+    std::size_t objects = 0;
+    if (opened == CKR_OK) {
+        CK_ULONG n = 0;
+        CK_OBJECT_HANDLE found[8];
+        if (fl()->C_FindObjectsInit(h, nullptr, 0) == CKR_OK) {
+            CK_RV rv = fl()->C_FindObjects(h, found, 8, &n);
+            (void)rv;
+            objects = n;
+            fl()->C_FindObjectsFinal(h);
+        }
+    }
+    // The auth certificate (~1 KiB) would take ~1000 READ BINARY at one byte each; one operation
+    // is cut off at its bound (256 APDUs) and fails instead.
+    const auto apdus = card.card().stats().apdus;
+    INFO("APDUs " << apdus << ", objects " << objects << ", open " << rv_name(opened));
+    CHECK(apdus < 3 * 256);
+    CHECK(objects < 3);  // the certificate and its public key were not built
+    CHECK(std::chrono::steady_clock::now() - start < 30s);
+}

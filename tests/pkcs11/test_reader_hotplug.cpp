@@ -271,3 +271,65 @@ TEST_CASE("pcscd restarted under an open session: CKR_DEVICE_REMOVED, then a wor
     CHECK(slot_for(card.reader(), false) == slot);
     sign_and_verify(slot, card.card(), "after pcscd came back");
 }
+
+namespace {
+
+/// A thread blocked in C_WaitForSlotEvent; C_Finalize, then C_Initialize at once (NSS's
+/// SECMOD_CancelWait at Firefox shutdown): the old waiter returns CKR_CRYPTOKI_NOT_INITIALIZED
+/// promptly, never waits on the new module, and touches nothing freed (ASan build).
+void finalize_under_waiter(std::chrono::milliseconds settle)
+{
+    REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
+    auto waiter = std::async(std::launch::async, [] {
+        CK_SLOT_ID s = 0;
+        return fl()->C_WaitForSlotEvent(0, &s, nullptr);
+    });
+    std::this_thread::sleep_for(settle);
+    REQUIRE(waiter.wait_for(0s) == std::future_status::timeout);
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+    REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
+    REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
+    CHECK_RV(waiter.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+}
+
+}  // namespace
+
+TEST_CASE("C_Finalize while C_WaitForSlotEvent polls for an unreachable pcscd, then C_Initialize at once")
+{
+    Env env;
+    PcscdReaders readers(1);
+    restart_pcscd("stop");
+    // Different moments in the waiter's 200 ms poll of an absent pcscd.
+    for (auto settle : {250ms, 330ms, 410ms, 470ms})
+        finalize_under_waiter(settle);
+}
+
+TEST_CASE("C_Finalize while C_WaitForSlotEvent waits across a pcscd restart, then C_Initialize at once")
+{
+    Env env;
+    PcscdReaders readers(1);
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
+        auto waiter = std::async(std::launch::async, [] {
+            CK_SLOT_ID s = 0;
+            CK_RV rv = CKR_OK;
+            // Keep waiting through the restart's slot events until C_Finalize ends it.
+            while ((rv = fl()->C_WaitForSlotEvent(0, &s, nullptr)) == CKR_OK) {}
+            return rv;
+        });
+        std::this_thread::sleep_for(300ms);
+        restart_pcscd(i % 2 ? "stop" : "1");  // the waiter's context dies under it
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * i));
+        const auto start = std::chrono::steady_clock::now();
+        REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+        REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
+        REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
+        CHECK_RV(waiter.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
+        CHECK(std::chrono::steady_clock::now() - start < 3s);
+        REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+        restart_pcscd("1");
+    }
+}

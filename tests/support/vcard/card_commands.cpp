@@ -146,7 +146,10 @@ Reply VirtualJpkiCard::State::read_binary(const CardCommand& c)
     if (ef.read_guard && !pins.at(*ef.read_guard).verified()) return Reply::status(0x6982);
     if (c.has_data() || !c.ne) return Reply::status(0x6700);
     if (offset >= ef.content.size()) return Reply::status(0x6B00);  // at or past the end
-    const std::size_t n = std::min(*c.ne, ef.content.size() - offset);  // short near the end
+    std::size_t n = std::min(*c.ne, ef.content.size() - offset);  // short near the end
+    // Faults::read_binary_max_bytes: a hostile card that dribbles the rest of an EF.
+    if (offset > 0 && options.faults.read_binary_max_bytes)
+        n = std::min(n, *options.faults.read_binary_max_bytes);
     const auto begin = ef.content.begin() + static_cast<std::ptrdiff_t>(offset);
     return data_reply(Bytes(begin, begin + static_cast<std::ptrdiff_t>(n)));
 }

@@ -49,6 +49,9 @@ struct Faults {
     /// PINs are gone) before the answer: the vpcd link closes and reconnects at once, in process
     /// the transport reports CardReset (the command may have run). Once.
     std::optional<std::uint8_t> reset_after_ins;
+    /// READ BINARY past offset 0 answers at most this many bytes (with 9000): a hostile card
+    /// that makes a reader ask again and again.
+    std::optional<std::size_t> read_binary_max_bytes;
 };
 
 /// What a SELECT by AID does to the verified PINs: ISO 7816-4 leaves the scope of a security
