@@ -37,7 +37,11 @@ CK_RV guard_locked(const char* name, Fn&& fn) noexcept
         ModuleLock lock(*m);
         if (CK_RV rv = lock.lock(); rv != CKR_OK) return traced(name, rv);
         if (current_module() != m || m->finalizing) return traced(name, CKR_CRYPTOKI_NOT_INITIALIZED);
-        return traced(name, fn(*m, lock));
+        const CK_RV rv = fn(*m, lock);
+        // A signature hold whose operation ended in this call is released now (sign_hold.cpp).
+        // Not after a C_WaitForSlotEvent that gave the lock up: the module may be gone.
+        if (lock.locked()) settle_signature_holds(*m);
+        return traced(name, rv);
     } catch (const std::bad_alloc&) {
         return traced(name, CKR_HOST_MEMORY);
     } catch (...) {

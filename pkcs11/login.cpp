@@ -93,9 +93,20 @@ CK_RV login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR p
     if (user != CKU_USER && user != CKU_CONTEXT_SPECIFIC) return CKR_USER_TYPE_INVALID;
     sync_login(*card);
     TokenState& ts = card->token(s->token);
+    // The signing key under CKA_ALWAYS_AUTHENTICATE: the card is held from the VERIFY through
+    // its use and power-cycled before release (sign_hold.cpp, issue 10 §2).
+    const bool hold = s->token == TokenKind::Sign && m.config.pkcs11.sign_always_authenticate;
     if (user == CKU_CONTEXT_SPECIFIC) {
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
         if (!ts.logged_in) return CKR_USER_NOT_LOGGED_IN;
+        if (auto ok = jpki::normalize_pin(pin_of(s->token), pin_view(pin, len)); !ok) {
+            s->device_error = 0;
+            return to_ck_rv(ok.error());
+        }
+        if (hold && s->sign->always_authenticate) {
+            if (CK_RV rv = begin_signature_hold(m, *card, h); rv != CKR_OK) return rv;
+        }
+        // A failed VERIFY leaves context_login false: the hold ends at the end of this call.
         const CK_RV rv = verify(m, *s, *card, pin, len);
         if (rv == CKR_OK) s->sign->context_login = true;
         return rv;
@@ -103,11 +114,25 @@ CK_RV login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR p
     if (ts.logged_in) return CKR_USER_ALREADY_LOGGED_IN;
     const std::size_t reader = s->reader;
     const TokenKind token = s->token;
-    if (CK_RV rv = verify(m, *s, *card, pin, len); rv != CKR_OK) return rv;
+    if (hold) {
+        if (auto ok = jpki::normalize_pin(pin_of(token), pin_view(pin, len)); !ok) return to_ck_rv(ok.error());
+        if (CK_RV rv = begin_signature_hold(m, *card, h); rv != CKR_OK) return rv;
+    }
+    if (CK_RV rv = verify(m, *s, *card, pin, len); rv != CKR_OK) {
+        if (Card* still = m.readers[reader].card.get(); hold && still == card)
+            end_signature_hold(m, *card, "login failed");
+        return rv;
+    }
     ts.logged_in = true;
+    ts.login_outlives_card_state = hold;
     // The sign certificate and keys become readable now (EF 0001 after the password). The
     // login itself succeeded: only a vanished card changes the answer.
     const CK_RV loaded = load_objects(m, reader, *card, token, s);
+    if (Card* still = m.readers[reader].card.get(); hold && still == card) {
+        // Read what needs the password, then end its verified state at once: every signature
+        // VERIFYs again under CKA_ALWAYS_AUTHENTICATE.
+        end_signature_hold(m, *card, "login: signing certificate read");
+    }
     return loaded == CKR_DEVICE_REMOVED ? loaded : CKR_OK;
 }
 
@@ -120,6 +145,7 @@ CK_RV logout(Module& m, CK_SESSION_HANDLE h)
     if (CK_RV rv = find_session(m, h, &s, &card); rv != CKR_OK) return rv;
     sync_login(*card);
     if (!card->token(s->token).logged_in) return CKR_USER_NOT_LOGGED_IN;
+    end_signature_hold(m, *card, "C_Logout");
     for (TokenState& ts : card->tokens) ts.logged_in = false;
     // Operations that needed the login end with it.
     for (auto& [handle, other] : m.sessions)

@@ -69,8 +69,9 @@ CK_RV parse_init_args(CK_VOID_PTR raw, Locking& locking)
     const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
                       (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
     if (given != 0 && given != 4) return CKR_ARGUMENTS_BAD;
-    // CKF_LIBRARY_CANT_CREATE_OS_THREADS: the module starts no threads itself; libcurl resolves
-    // host names of revocation endpoints in a helper thread (README "Known limitations").
+    // CKF_LIBRARY_CANT_CREATE_OS_THREADS: honoured by the signature-hold watchdog (sign_hold.cpp),
+    // the only thread the module starts; libcurl still resolves host names of revocation
+    // endpoints in a helper thread (README "Known limitations").
     if (given == 4 && (args->flags & CKF_OS_LOCKING_OK) == 0) {
         locking.create = args->CreateMutex;
         locking.destroy = args->DestroyMutex;
@@ -144,6 +145,9 @@ CK_RV initialize(CK_VOID_PTR init_args)
     m->config = std::move(*config);
     m->locking = locking;
     m->gate = make_sign_gate(m->config);
+    if (init_args != nullptr &&
+        (static_cast<const CK_C_INITIALIZE_ARGS*>(init_args)->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS) != 0)
+        m->may_create_threads = false;
     // pcscd may be down (socket activation starts it later): then there are no slots yet and
     // every C_GetSlotList tries again.
     refresh_readers(*m, false);
@@ -161,6 +165,8 @@ CK_RV finalize(CK_VOID_PTR reserved)
     std::lock_guard lifecycle(g_lifecycle);
     Module* m = current_module();
     if (m == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    // Without the module lock: the watchdog may be waiting for it.
+    stop_watchdog(*m);
     {
         ModuleLock lock(*m);
         if (CK_RV rv = lock.lock(); rv != CKR_OK) return rv;
@@ -180,6 +186,7 @@ CK_RV finalize(CK_VOID_PTR reserved)
         // do not leave it so when the application is done with the module.
         for (Reader& r : m->readers) {
             if (!r.card) continue;
+            end_signature_hold(*m, *r.card, "C_Finalize");
             if (r.card->tokens[0].logged_in || r.card->tokens[1].logged_in)
                 (void)power_cycle_logout(*r.card);
         }

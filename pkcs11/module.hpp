@@ -6,6 +6,10 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -27,6 +31,10 @@ namespace mynacard::p11 {
 /// What the module knows about one token (one PIN) of a bound card.
 struct TokenState {
     bool logged_in = false;           ///< shared by all sessions on this token (§5.5 C_Login)
+    /// The signing token with CKA_ALWAYS_AUTHENTICATE: the login is the module's, not the
+    /// card's. Its verified state ends right after the login and after every signature (issue
+    /// 10 §2) while every signature VERIFYs again, so a card-level logout does not end it.
+    bool login_outlives_card_state = false;
     bool public_loaded = false;       ///< certificates/keys readable without a PIN are built
     bool leaf_loaded = false;         ///< the sign leaf (cert, keys) is built
     std::vector<ObjectPtr> objects;
@@ -43,6 +51,15 @@ struct Card {
     std::map<jpki::CertKind, jpki::Certificate> certificates;
 
     TokenState& token(TokenKind t) { return tokens[static_cast<unsigned>(t)]; }
+
+    /// The PC/SC transaction the module holds across calls for one signature of the signing
+    /// key: from the context-specific VERIFY to the end of that signature operation, then the
+    /// card is power-cycled before it is released (sign_hold.cpp).
+    struct Hold {
+        CK_SESSION_HANDLE session = 0;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    std::optional<Hold> hold;
 };
 
 /// A PC/SC reader, known by name for the module's life. Slots: index*2 (auth), index*2+1 (sign).
@@ -106,6 +123,17 @@ public:
     /// only when this is 0 (§5.4; issue 10 §3); the waiter's last access to the module is the
     /// decrement, after it released the lock.
     std::atomic<int> waiters_inside{0};
+    /// Ends a signature hold whose C_Sign never comes (sign_hold.cpp): a thread of the module's,
+    /// started with the first hold unless the application said CKF_LIBRARY_CANT_CREATE_OS_THREADS
+    /// (then a hold ends at the next call after its deadline).
+    struct Watchdog {
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stop = false;
+        std::optional<std::chrono::steady_clock::time_point> next;
+        std::thread thread;
+    } watchdog;
+    bool may_create_threads = true;
 
     CK_ULONG new_handle() { return next_handle++; }
 };
@@ -116,6 +144,7 @@ public:
     explicit ModuleLock(Module& m) : m_module(&m) {}
     CK_RV lock();
     void unlock() noexcept;
+    bool locked() const noexcept { return m_locked; }
     ~ModuleLock() { if (m_locked) unlock(); }
     ModuleLock(const ModuleLock&) = delete;
     ModuleLock& operator=(const ModuleLock&) = delete;
@@ -124,6 +153,17 @@ private:
     Module* m_module;
     bool m_locked = false;
 };
+
+// --- signature holds (sign_hold.cpp) ------------------------------------------------------------
+/// Begins holding `card` for one signature by `session` (before its context-specific VERIFY).
+CK_RV begin_signature_hold(Module& m, Card& card, CK_SESSION_HANDLE session);
+/// Ends every hold that is over: its session or sign operation is gone, its context login was
+/// not completed or used, or its deadline passed. Called at the end of every call.
+void settle_signature_holds(Module& m) noexcept;
+/// Ends the hold on `card` now: power cycle (the card forgets every VERIFY), then release.
+void end_signature_hold(Module& m, Card& card, const char* why) noexcept;
+/// C_Finalize: ends every hold and stops the watchdog (without the module lock held).
+void stop_watchdog(Module& m) noexcept;
 
 // --- module lifecycle (module.cpp) ---------------------------------------------------------------
 CK_RV initialize(CK_VOID_PTR init_args);

@@ -82,7 +82,10 @@ void sync_login(Card& card)
 {
     for (TokenKind t : {TokenKind::Auth, TokenKind::Sign}) {
         TokenState& ts = card.token(t);
-        if (ts.logged_in && !card.session.logged_in(key_of(t))) ts.logged_in = false;
+        // The signing token under CKA_ALWAYS_AUTHENTICATE keeps the module's login while the
+        // card forgets every VERIFY after each use (sign_hold.cpp).
+        if (ts.logged_in && !ts.login_outlives_card_state && !card.session.logged_in(key_of(t)))
+            ts.logged_in = false;
     }
 }
 

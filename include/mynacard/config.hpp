@@ -30,6 +30,9 @@ struct Config {
     struct Pkcs11 {
         bool sign_always_authenticate = true;  ///< [pkcs11] sign_always_authenticate
         bool expose_ca_certificates = true;    ///< [pkcs11] expose_ca_certificates
+        /// [pkcs11] signature_hold.seconds: how long the card stays held for one signature of
+        /// the signing key (context-specific VERIFY to signature) when C_Sign does not come.
+        std::chrono::seconds signature_hold{10};
     } pkcs11;
     jpki::CacheOptions cache;                  ///< [cache] enabled, directory, sign_certificate
     struct Log {

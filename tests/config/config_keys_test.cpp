@@ -23,6 +23,7 @@ TEST_CASE("config defaults are the documented ones")
     CHECK(c.pin.skip_login_if_revoked);
     CHECK(c.pkcs11.sign_always_authenticate);
     CHECK(c.pkcs11.expose_ca_certificates);
+    CHECK(c.pkcs11.signature_hold == 10s);
     CHECK(c.cache.enabled);
     CHECK_FALSE(c.cache.directory.has_value());
     CHECK_FALSE(c.cache.include_sign_certificate);
@@ -68,6 +69,7 @@ skip_login_if_revoked = false
 [pkcs11]
 sign_always_authenticate = no
 expose_ca_certificates = off
+signature_hold.seconds = 3
 
 [cache]
 enabled = 0
@@ -113,6 +115,7 @@ suspended_list = /etc/mynacard/suspended.list
     CHECK_FALSE(c.pin.skip_login_if_revoked);
     CHECK_FALSE(c.pkcs11.sign_always_authenticate);
     CHECK_FALSE(c.pkcs11.expose_ca_certificates);
+    CHECK(c.pkcs11.signature_hold == 3s);
     CHECK_FALSE(c.cache.enabled);
     CHECK(c.cache.directory == std::filesystem::path("/var/cache/mynacard-test"));
     CHECK(c.cache.include_sign_certificate);

@@ -101,4 +101,22 @@ void end_session(Context& ctx, OpenCard& card) noexcept
     }
 }
 
+PasswordHold::PasswordHold(Context& ctx, OpenCard& card) : m_ctx(ctx), m_card(card)
+{
+    auto begun = card.card().transport().begin_transaction();
+    if (!begun) ctx.fail(begun.error());
+    m_held = true;
+}
+
+void PasswordHold::end() noexcept
+{
+    if (!m_held) return;
+    m_held = false;
+    end_session(m_ctx, m_card);  // the power cycle, still inside our transaction
+    try {
+        if (m_card.session) m_card.card().transport().end_transaction(apdu::Disposition::Leave);
+    } catch (...) {
+    }
+}
+
 }  // namespace mynacard::cli

@@ -32,6 +32,24 @@ OpenCard open_card(Context& ctx);
 /// (jpki-card.md §1.9), so leave nothing unlocked for the next program. Warns on failure.
 void end_session(Context& ctx, OpenCard& card) noexcept;
 
+/// The signing password's verified state ends with its use (issue 10 §2): the card is shared,
+/// and while 署名用 is verified any local process could sign without the password. One PC/SC
+/// transaction is held from before the VERIFY until end(), which powers the card down inside it
+/// (end_session) and only then lets other processes at the card. end() also runs at scope exit.
+class PasswordHold {
+public:
+    PasswordHold(Context& ctx, OpenCard& card);
+    ~PasswordHold() { end(); }
+    void end() noexcept;
+    PasswordHold(const PasswordHold&) = delete;
+    PasswordHold& operator=(const PasswordHold&) = delete;
+
+private:
+    Context& m_ctx;
+    OpenCard& m_card;
+    bool m_held = false;
+};
+
 /// Calls end_session() when a command leaves, normally or by a CliFailure.
 class SessionEnder {
 public:

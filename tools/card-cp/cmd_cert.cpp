@@ -29,6 +29,7 @@ jpki::Certificate fetch_certificate(Context& ctx, OpenCard& card, jpki::CertKind
     if (!entry.present)
         ctx.fail(ExitCode::CardNotSupported, ctx.msg(Msg::ErrNoSuchKey, {std::string(jpki::to_string(kind)) + " certificate"}));
     if (entry.reason != "needs-password") ctx.fail(ExitCode::Failure, ctx.msg(Msg::ErrGeneric, {entry.reason}));
+    PasswordHold hold(ctx, card);  // the password's verified state ends once EF 0001 is read
     verify_pin(ctx, card, jpki::PinKind::Sign);
     ctx.progress(ctx.msg(Msg::ProgressReadingCert, {jpki::to_string(kind)}));
     return ctx.need(card.card().certificate(kind));

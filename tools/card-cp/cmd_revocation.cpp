@@ -36,6 +36,7 @@ jpki::Certificate leaf_certificate(Context& ctx, OpenCard& card, jpki::KeyKind k
     if (!entry.present)
         ctx.fail(ExitCode::CardNotSupported,
                  ctx.msg(Msg::ErrNoSuchKey, {std::string(jpki::to_string(kind)) + " certificate"}));
+    PasswordHold hold(ctx, card);  // the password's verified state ends once EF 0001 is read
     verify_pin(ctx, card, jpki::PinKind::Sign);
     return ctx.need(card.card().certificate(kind));
 }

@@ -51,6 +51,12 @@ int run_sign(Context& ctx, const SignOptions& o)
 
     OpenCard card = open_card(ctx);
     SessionEnder ender(ctx, card);
+    // The signing key: the card is held from the password's VERIFY through the signature and
+    // powered down before other processes get it back (issue 10 §2).
+    std::optional<PasswordHold> hold;
+    const auto hold_for_password = [&] {
+        if (key == jpki::KeyKind::Sign) hold.emplace(ctx, card);
+    };
     const std::time_t now = std::time(nullptr);
 
     // The certificate first; for the signing key it is readable only after the password,
@@ -65,8 +71,10 @@ int run_sign(Context& ctx, const SignOptions& o)
         cert = std::move(entry.cert);
         require_valid_now(ctx, cert_kind, *cert, now);
         check_key_allowed(ctx, card, key, *cert);  // before any PIN: no try spent on a dead key
+        hold_for_password();
         ready = obtain_pin(ctx, card, pin);  // VERIFY and signature in one transaction below
     } else {
+        hold_for_password();
         verify_pin(ctx, card, pin);
         ctx.progress(ctx.msg(Msg::ProgressReadingCert, {jpki::to_string(cert_kind)}));
         cert = ctx.need(card.card().certificate(cert_kind));
@@ -94,6 +102,7 @@ int run_sign(Context& ctx, const SignOptions& o)
     } else {
         signature = cms_sign_detached(o.file, *cert, extra, hash, on_card);
     }
+    if (hold) hold->end();  // the verified state ends with the signature
     if (!signature) {
         if (is_pin_error(signature.error().code)) fail_pin(ctx, pin, signature.error());
         ctx.fail(signature.error());
