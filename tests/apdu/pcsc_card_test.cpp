@@ -234,6 +234,9 @@ TEST_CASE("pcsc card: reset by another party reconnects and reports CardReset", 
     auto lost = (*ours)->transmit(select);
     REQUIRE_FALSE(lost);
     CHECK(lost.error().code == Errc::CardReset);
+    // SCardTransmit refused before sending: the one case where a VERIFY may be sent afterwards
+    // (issue 10 §2).
+    CHECK(lost.error().not_sent);
     CHECK((*ours)->reset_epoch() > epoch0);
     // ... and the transport works again.
     auto again = (*ours)->transmit(select);
@@ -295,6 +298,7 @@ TEST_CASE("pcsc card: removal gives CardRemoved; reinsertion is seen and works",
     REQUIRE_FALSE(gone);
     INFO(gone.error().message());
     CHECK(gone.error().code == Errc::CardRemoved);
+    CHECK_FALSE(gone.error().not_sent);  // a failed exchange may have reached the card
     // The transport stays unusable, with the same clean error.
     auto still = (*t)->transmit(select);
     REQUIRE_FALSE(still);

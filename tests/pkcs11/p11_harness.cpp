@@ -9,7 +9,6 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <random>
 
@@ -116,7 +115,9 @@ DefaultEnv::~DefaultEnv()
 std::string DefaultEnv::log() const
 {
     std::ifstream in(log_path);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::string all, line;
+    while (std::getline(in, line)) all += line + "\n";
+    return all;
 }
 
 Init::Init(CK_VOID_PTR args)

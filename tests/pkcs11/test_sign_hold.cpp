@@ -159,11 +159,13 @@ TEST_CASE("sign hold: a C_Sign that never comes: the hold ends after signature_h
     const pid_t rogue = start_rogue(card.reader());
     CHECK(finish(rogue, 10s) == 0);
     CHECK_FALSE(card.card().verified(kSignPin));
-    // The context login ended with the hold; a new one makes the signature.
+    // The context login ended with the hold: C_Sign is refused without touching the card (and,
+    // like every C_Sign but a size query, ends the operation, §5.11); a new one signs.
     Bytes sig;
     const Bytes data = bytes("late");
     CHECK_RV(finish_signature(h, data, sig), CKR_USER_NOT_LOGGED_IN);
     CHECK(card.card().stats().signatures == 0);
+    begin_sign_key_signature(h);
     REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
     REQUIRE_RV(finish_signature(h, data, sig), CKR_OK);
     CHECK(openssl_verify(card.card().pki().sign_der, "SHA256", data, sig));

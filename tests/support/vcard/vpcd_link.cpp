@@ -224,8 +224,8 @@ struct VpcdLink::Impl {
             }
             set_connected(true);
             const End end = serve(fd);
+            card->power_off();  // removed from the reader: no power (before vpcd can see it go)
             close_abortively(fd);
-            card->power_off();  // removed from the reader: no power
             set_connected(false);
             if (end == End::Stop) return;
             if (end == End::Pulled) {
