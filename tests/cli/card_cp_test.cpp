@@ -417,6 +417,24 @@ TEST_CASE("pin status and pin change for auth, sign and kenhojo")
     CHECK(card.card().tries_left(kKenhojoPin) == 3);
 }
 
+TEST_CASE("defaults: with no configuration file the signing key signs, the unknown status is warned on stderr")
+{
+    // issue 10 §1: a holder's machine has no revocation source; the J-LIS roots do not anchor
+    // the test PKI either, so the status is unknown, which signs with a warning by default.
+    VpcdCard card;
+    TempDir tmp;
+    RunOptions env;
+    env.env["MYNACARD_CONFIG"] = tmp.file("none.conf");  // does not exist: every default
+    env.env["XDG_CACHE_HOME"] = tmp.file("cache");
+    const Run r = card_cp({"sign", tmp.write("doc", "x"), "--key", "sign", "--format", "raw", "-o", tmp.file("s"),
+                           "--pin-file", tmp.write("p", "ABC123\n")}, env);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(has(r.err, "unknown"));
+    CHECK(card.card().stats().signatures == 1);
+    CHECK_FALSE(card.card().verified(kSignPin));
+}
+
 TEST_CASE("pin verify: spends a last try only when confirmed, refills the counter, leaves the card logged out")
 {
     // The PKCS#11 module refuses the final try under the default final_try = confirm and names
