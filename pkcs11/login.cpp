@@ -99,10 +99,9 @@ CK_RV login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR p
     if (user == CKU_CONTEXT_SPECIFIC) {
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
         if (!ts.logged_in) return CKR_USER_NOT_LOGGED_IN;
-        if (auto ok = jpki::normalize_pin(pin_of(s->token), pin_view(pin, len)); !ok) {
-            s->device_error = 0;
-            return to_ck_rv(ok.error());
-        }
+        // Before the hold: a malformed PIN never touches the card (refuse_malformed).
+        if (auto ok = jpki::normalize_pin(pin_of(s->token), pin_view(pin, len)); !ok)
+            return refuse_malformed(*s, ok.error());
         if (hold && s->sign->always_authenticate) {
             if (CK_RV rv = begin_signature_hold(m, *card, h); rv != CKR_OK) return rv;
         }
@@ -115,7 +114,7 @@ CK_RV login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR p
     const std::size_t reader = s->reader;
     const TokenKind token = s->token;
     if (hold) {
-        if (auto ok = jpki::normalize_pin(pin_of(token), pin_view(pin, len)); !ok) return to_ck_rv(ok.error());
+        if (auto ok = jpki::normalize_pin(pin_of(token), pin_view(pin, len)); !ok) return refuse_malformed(*s, ok.error());
         if (CK_RV rv = begin_signature_hold(m, *card, h); rv != CKR_OK) return rv;
     }
     if (CK_RV rv = verify(m, *s, *card, pin, len); rv != CKR_OK) {
