@@ -842,10 +842,11 @@ TEST_CASE("suspension checks: status, check, suspend/unsuspend, refusal in sign 
     CHECK(card_cp({"suspend"}, with_list).exit_code == 64);
     CHECK(card_cp({"suspended", "list"}).exit_code == 64);  // no list configured
 
-    // Unknown under fail-closed (the default policy for the signing key): 32, after the
-    // password (the signing certificate is only readable then), before the signature.
+    // Unknown under fail-closed (one line of configuration; the default is fail-open-warn since
+    // issue 10 §1): 32, after the password (the signing certificate is only readable then),
+    // before the signature.
     RunOptions closed;
-    closed.env["MYNACARD_CONFIG"] = tmp.write("closed.conf", "[revocation]\nmode = none\n");
+    closed.env["MYNACARD_CONFIG"] = tmp.write("closed.conf", "[revocation]\nmode = none\npolicy.sign = fail-closed\n");
     const auto signatures = card.card().stats().signatures;
     CHECK(card_cp({"sign", f, "--pin-file", pw}, closed).exit_code == 32);
     CHECK(card.card().stats().signatures == signatures);
@@ -909,7 +910,7 @@ TEST_CASE("help and usage errors in English and Japanese (--lang, LC_MESSAGES, L
     const Run sub_typo = card_cp({"cert", "shwo", "auth", "--lang", "ja"});
     CHECK(sub_typo.exit_code == 64);
     CHECK(has(sub_typo.err, "\"shwo\" というコマンドはありません。コマンド: list, show, export"));
-    CHECK(has(card_cp({"pin"}).err, "A command is needed here: status, change"));
+    CHECK(has(card_cp({"pin"}).err, "A command is needed here: status, verify, change"));
     CHECK(has(card_cp({"--json", "--reader", "x"}).err, "A command is needed here: readers, status"));
     CHECK(has(card_cp({"sign"}).err, "file is required"));  // a leaf command: CLI11's own reason
     const Run missing = card_cp({"--json", "sign"});
