@@ -283,6 +283,7 @@ TEST_CASE("another process listing the token does not end this process's login (
         CHECK(openssl_verify(der, "sha256", bytes("after"), sig));
     }
     CHECK(card.card().stats().verify_with_data == 1);
+}
 
 TEST_CASE("fork while other threads are inside module calls: every child can C_Initialize again")
 {
