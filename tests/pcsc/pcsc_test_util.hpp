@@ -44,12 +44,17 @@ inline PcscContext context()
     return std::move(*ctx);
 }
 
-/// SELECT AP, SELECT EF, then READ BINARY in 256-byte chunks until the DER object is complete
-/// (its size comes from the header, jpki-card.md §1.4). Errors are passed up unchanged.
-inline Result<Bytes> read_certificate(Transaction& tx, std::uint16_t fid, std::size_t chunk = 256)
+/// SELECT AP (unless `select_ap` is false), SELECT EF, then READ BINARY in 256-byte chunks until
+/// the DER object is complete (its size comes from the header, jpki-card.md §1.4). Errors are
+/// passed up unchanged. After a VERIFY pass select_ap = false: a card may drop the verified
+/// state on a re-SELECT of its AP (jpki-card.md §7; the virtual card's strict default).
+inline Result<Bytes> read_certificate(Transaction& tx, std::uint16_t fid, std::size_t chunk = 256,
+                                      bool select_ap = true)
 {
-    MYNACARD_TRY(auto sel, transceive(tx, Command::select_aid(kJpkiAid)));
-    if (!sel.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "select AP"};
+    if (select_ap) {
+        MYNACARD_TRY(auto sel, transceive(tx, Command::select_aid(kJpkiAid)));
+        if (!sel.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "select AP"};
+    }
     MYNACARD_TRY(auto ef, transceive(tx, Command::select_ef(fid)));
     if (!ef.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "select EF"};
     Bytes out;
