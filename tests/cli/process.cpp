@@ -7,6 +7,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -351,6 +352,15 @@ void PtySession::send(const std::string& text) { write_all(m_master, text); }
 void PtySession::send_secret(const std::string& text)
 {
     for (auto& line : lines_of(text)) m_secrets.push_back(std::move(line));
+    // card-cp prints its prompt, then turns echo off with TCSAFLUSH, which discards input
+    // typed before (POSIX tcsetattr): type only once the terminal no longer echoes, as a
+    // person does after the prompt. Without this wait a loaded machine loses the line. If echo
+    // never goes off the line is sent anyway after 10 s, and the audit reports the echo.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    termios mode{};
+    while (std::chrono::steady_clock::now() < deadline && tcgetattr(m_master, &mode) == 0 &&
+           (mode.c_lflag & ECHO) != 0)
+        pump(std::chrono::milliseconds(20));
     write_all(m_master, text);
 }
 
