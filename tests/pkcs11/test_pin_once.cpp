@@ -26,8 +26,14 @@ constexpr int kAuthPin = 0x18, kSignPin = 0x1B;
 CK_SESSION_HANDLE session_after_fault(VpcdCard& card, bool sign, bool rw = false)
 {
     for (int i = 0; i < 100 && !card.link().connected(); ++i) std::this_thread::sleep_for(100ms);
-    REQUIRE(card.remove_card());
-    REQUIRE(card.insert_card());
+    // pcscd may keep a reader whose card was reset by a fault "mute" through one insertion
+    // (vpcd reconnects within milliseconds): pull and insert again, at most three times.
+    bool present = false;
+    for (int attempt = 0; attempt < 3 && !present; ++attempt) {
+        REQUIRE(card.remove_card());
+        present = card.insert_card();
+    }
+    REQUIRE(present);
     for (int i = 0; i < 100; ++i) {
         if (auto slot = find_slot(card.reader(), sign)) {
             CK_SESSION_HANDLE h = 0;

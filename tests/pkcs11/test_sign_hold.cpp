@@ -26,27 +26,32 @@ constexpr int kSignPin = 0x1B;
 
 /// In a child process (another PC/SC client, no PKCS#11): SELECT the JPKI AP and the signing
 /// key, COMPUTE DIGITAL SIGNATURE. Exit 0 when the card refuses with 6982, 1 when it signed,
-/// 2+ for other failures.
-[[noreturn]] void rogue_signature(const std::string& reader)
+/// 2+ for other failures. The attempt runs in its own function so that its transaction ends and its connection closes (SCARD_LEAVE_CARD)
+/// before the process exits: a process that exits holding its card handle makes pcscd reset
+/// the card when it notices, at a moment of pcscd's choosing, which would race the module's next
+/// operation (pcsc-lite resets the card of a client that died with a handle open).
+int rogue_attempt(const std::string& reader)
 {
     namespace apdu = mynacard::apdu;
     auto context = apdu::PcscContext::establish();
-    if (!context) _exit(2);
+    if (!context) return 2;
     auto transport = context->connect(reader);
-    if (!transport) _exit(3);
+    if (!transport) return 3;
     auto tx = apdu::Transaction::begin(**transport);
-    if (!tx) _exit(4);
+    if (!tx) return 4;
     const Bytes aid{0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
     auto selected = apdu::transceive(*tx, apdu::Command::select_aid(aid));
-    if (!selected || !selected->sw.ok()) _exit(5);
+    if (!selected || !selected->sw.ok()) return 5;
     auto key = apdu::transceive(*tx, apdu::Command::select_ef(0x001A));
-    if (!key || !key->sw.ok()) _exit(6);
+    if (!key || !key->sw.ok()) return 6;
     const Bytes di = digest_info_sha256(bytes("signed behind the holder's back"));
     auto sig = apdu::transceive(*tx, apdu::Command::jpki_compute_signature(di));
-    if (!sig) _exit(7);
-    if (sig->sw.ok()) _exit(1);
-    _exit(sig->sw.value == 0x6982 ? 0 : 8);
+    if (!sig) return 7;
+    if (sig->sw.ok()) return 1;
+    return sig->sw.value == 0x6982 ? 0 : 8;
 }
+
+[[noreturn]] void rogue_signature(const std::string& reader) { _exit(rogue_attempt(reader)); }
 
 pid_t start_rogue(const std::string& reader)
 {
