@@ -1,4 +1,5 @@
 // Command handlers of the virtual card. Each rule cites the jpki-card.md clause it models.
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
@@ -215,11 +216,75 @@ Reply VirtualJpkiCard::State::change_reference_data(const CardCommand& c)
     return Reply::status(sw);
 }
 
+namespace {
+
+/// The signature schemes COMPUTE DIGITAL SIGNATURE's P1 selects (jpki-card.md §1.7 table, [1]:
+/// MC's survey of a test card). Without the `pss` switch only 00 exists.
+enum class Scheme : std::uint8_t {
+    Verbatim = 0x00,         ///< 1..k-11 bytes, PKCS#1 v1.5 type-1 padding as they are
+    HashBare = 0x01,         ///< message: SHA-256, the bare hash padded PKCS#1 v1.5
+    WrapHash = 0x02,         ///< 32-byte SHA-256: wrapped in a DigestInfo, PKCS#1 v1.5
+    HashWrap = 0x03,         ///< message: SHA-256, DigestInfo, PKCS#1 v1.5
+    PssHash = 0x04,          ///< 32-byte SHA-256: RSASSA-PSS (MGF1-SHA-256, 32-byte salt)
+    HashPss = 0x05,          ///< message: SHA-256, then RSASSA-PSS
+};
+
+bool scheme_known(std::uint8_t p1, bool pss_switch) { return p1 == 0x00 || (pss_switch && p1 <= 0x05); }
+bool takes_message(Scheme s) { return s == Scheme::HashBare || s == Scheme::HashWrap || s == Scheme::HashPss; }
+bool takes_hash(Scheme s) { return s == Scheme::WrapHash || s == Scheme::PssHash; }
+bool is_pss(Scheme s) { return s == Scheme::PssHash || s == Scheme::HashPss; }
+
+Bytes sha256(ByteView data)
+{
+    Bytes out(32);
+    unsigned int n = 0;
+    if (EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr) != 1) out.clear();
+    return out;
+}
+
+/// DigestInfo of a SHA-256 hash (RFC 8017 §9.2 note 1).
+Bytes sha256_digest_info(ByteView hash)
+{
+    Bytes di = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    di.insert(di.end(), hash.begin(), hash.end());
+    return di;
+}
+
+/// One RSA private-key operation: PKCS#1 v1.5 over `input` as given, or RSASSA-PSS over a
+/// SHA-256 hash with MGF1-SHA-256 and a 32-byte random salt. Empty on an OpenSSL failure.
+Bytes rsa_sign(EVP_PKEY* key, ByteView input, bool pss)
+{
+    ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
+    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return {};
+    if (pss) {
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1 ||
+            EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1 ||
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), 32) != 1)
+            return {};
+    } else if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+        return {};
+    }
+    std::size_t sig_len = 0;
+    if (EVP_PKEY_sign(ctx.get(), nullptr, &sig_len, input.data(), input.size()) != 1) return {};
+    Bytes signature(sig_len);
+    if (EVP_PKEY_sign(ctx.get(), signature.data(), &sig_len, input.data(), input.size()) != 1) return {};
+    signature.resize(sig_len);
+    return signature;
+}
+
+}  // namespace
+
 Reply VirtualJpkiCard::State::compute_signature(const CardCommand& c)
 {
-    // 80 2A 00 80 Lc DigestInfo 00 (jpki-card.md §1.7). P1 selects the scheme; only 00
-    // ("sign these bytes with PKCS#1 v1.5 type-1 padding") is modelled, others answer 6A86.
-    if (c.p1 != 0x00) return Reply::status(0x6A86);
+    // 80 2A P1 80 Lc data 00 (jpki-card.md §1.7). P1 selects the scheme: 00 only by default
+    // (every other P1 answers 6A86); with the `pss` switch 01..05 as in the §1.7 table. P1 is
+    // checked first, so an unknown scheme answers 6A86 whether or not the PIN is verified and a
+    // known one answers 6982 before it is (what a PIN-less probe of P1=04 relies on).
+    ++stats.sign_commands;
+    if (!scheme_known(c.p1, options.pss)) return Reply::status(0x6A86);
+    const auto scheme = static_cast<Scheme>(c.p1);
     if (current_app != AppId::Jpki) return Reply::status(0x6985);
     detail::Application& jpki = apps.at(AppId::Jpki);
     std::optional<std::uint16_t> fid;
@@ -233,26 +298,23 @@ Reply VirtualJpkiCard::State::compute_signature(const CardCommand& c)
 
     EVP_PKEY* key = keys.at(it->second.key).get();
     const std::size_t modulus_bytes = static_cast<std::size_t>(EVP_PKEY_get_size(key));
+    const std::uint16_t wrong_length = options.wrong_length_sw_6985 ? 0x6985 : 0x6700;
+    // Input lengths (§1.7): "Bad input lengths answer 6985 or 6700".
+    if (c.data.empty()) return Reply::status(wrong_length);
+    if (takes_hash(scheme) && c.data.size() != 32) return Reply::status(wrong_length);
     const std::size_t max_input = modulus_bytes - 11;  // PKCS#1 v1.5: k - 11 (245 for RSA-2048)
-    if (c.data.empty() || c.data.size() > max_input)
-        return Reply::status(options.wrong_length_sw_6985 ? 0x6985 : 0x6700);
+    if (scheme == Scheme::Verbatim && c.data.size() > max_input) return Reply::status(wrong_length);
     if (c.ne && !c.extended && *c.ne < modulus_bytes && modulus_bytes <= 256)
         return Reply::status(static_cast<std::uint16_t>(0x6C00 | (modulus_bytes & 0xFF)));
 
-    ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
-    std::size_t sig_len = 0;
-    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_sign(ctx.get(), nullptr, &sig_len, c.data.data(), c.data.size()) != 1) {
+    Bytes input(c.data.begin(), c.data.end());
+    if (takes_message(scheme)) input = sha256(c.data);
+    if (scheme == Scheme::WrapHash || scheme == Scheme::HashWrap) input = sha256_digest_info(input);
+    Bytes signature = input.empty() ? Bytes{} : rsa_sign(key, input, is_pss(scheme));
+    if (signature.empty()) {
         ossl::drain_errors();
         return Reply::status(0x6F00);
     }
-    Bytes signature(sig_len);
-    if (EVP_PKEY_sign(ctx.get(), signature.data(), &sig_len, c.data.data(), c.data.size()) != 1) {
-        ossl::drain_errors();
-        return Reply::status(0x6F00);
-    }
-    signature.resize(sig_len);
     ++stats.signatures;
     Reply reply = data_reply(std::move(signature));
     reply.delay = options.sign_latency;

@@ -46,7 +46,7 @@ int main(int argc, char** argv)
     std::string host = VpcdCard::host();
     int port = VpcdCard::port(0);
     std::string state_dir, pki_dir, atr_hex, pidfile, garbage_ins;
-    std::vector<std::string> sw_for_ins;
+    std::vector<std::string> sw_for_ins, switches;
     std::optional<int> auth_tries, sign_tries, kenhojo_tries;
     std::optional<std::uint64_t> remove_after;
     std::optional<long> reinsert_after_ms;
@@ -78,6 +78,7 @@ int main(int argc, char** argv)
                  "Empty VERIFY after success answers 9000");
     app.add_flag("--locked-sw-6983", options.locked_sw_6983, "Blocked PIN answers 6983, not 6984");
     app.add_option("--pidfile", pidfile, "Write the process id here");
+    app.add_option("--switch", switches, "Virtual-card switch (repeatable; also MYNACARD_VCARD_SWITCHES)");
     CLI11_PARSE(app, argc, argv);
 
     if (auth_tries) options.auth_pin.tries_left = *auth_tries;
@@ -92,6 +93,12 @@ int main(int argc, char** argv)
                              options.atr.size() > 33)) {
         std::cerr << "mynacard-vcard: bad --atr\n";
         return 2;
+    }
+    for (const auto& name : switches) {
+        if (!apply_switch(options, name)) {
+            std::cerr << "mynacard-vcard: unknown --switch '" << name << "'\n";
+            return 2;
+        }
     }
     for (const auto& spec : sw_for_ins) {
         if (!parse_sw_for_ins(spec, options.faults)) {

@@ -68,6 +68,8 @@ ossl::PkeyPtr load_key(const KeyPairPem& pem)
 
 VirtualJpkiCard::State::State(TestPki p, CardOptions o) : pki(std::move(p)), options(std::move(o))
 {
+    // Switches from the environment, on top of what the test asked for (the CI switch matrix).
+    apply_environment_switches(options);
     if (options.atr.empty()) options.atr = default_atr();
     apps = detail::build_applications(pki, options);
     // Lengths accepted by CHANGE REFERENCE DATA (jpki-card.md §1.6: auth and Kenhojo PINs are 4

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mynacard/apdu/transport.hpp"
 #include "mynacard/bytes.hpp"
@@ -86,8 +87,18 @@ struct CardOptions {
     bool wrong_length_sw_6985 = false;          ///< signature input > k-11 bytes: 6985 instead of 6700
     std::string municipality_code = "13101";    ///< 5 digits in the Common AP record
     std::string card_expiry = "20351231";       ///< YYYYMMDD in the Common AP record
+    /// Switch `pss`: COMPUTE DIGITAL SIGNATURE accepts P1 = 01..05 (jpki-card.md §1.7 table,
+    /// [1]); without it any P1 other than 00 answers 6A86.
+    bool pss = false;
     Faults faults;
 };
+
+/// Applies one virtual-card switch by name (BRIEF "virtual-card switch interface"). False for
+/// a name this card does not know.
+bool apply_switch(CardOptions& options, std::string_view name);
+/// Applies every name of MYNACARD_VCARD_SWITCHES (comma-separated) on top of `options`;
+/// unknown names are an error (std::invalid_argument), so a typo cannot pass a test silently.
+void apply_environment_switches(CardOptions& options);
 
 /// Counters the tests inspect (e.g. "no VERIFY with data was sent").
 struct CardStats {
@@ -95,6 +106,7 @@ struct CardStats {
     std::uint64_t verify_with_data = 0;   ///< VERIFY carrying a PIN (any AP)
     std::uint64_t verify_empty = 0;
     std::uint64_t signatures = 0;
+    std::uint64_t sign_commands = 0;      ///< every COMPUTE DIGITAL SIGNATURE, answered or refused
     std::uint64_t read_binary = 0;
     std::uint64_t selects = 0;
 };
