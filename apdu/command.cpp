@@ -181,10 +181,9 @@ Command Command::get_response(std::size_t le)
     return Command(0x00, 0xC0, 0x00, 0x00, {}, le);
 }
 
-Command Command::jpki_compute_signature(ByteView digest_info)
+Command Command::jpki_compute_signature(ByteView input, std::uint8_t scheme)
 {
-    return Command(0x80, 0x2A, 0x00, 0x80, SecureBytes(digest_info.begin(), digest_info.end()),
-                   256);
+    return Command(0x80, 0x2A, scheme, 0x80, SecureBytes(input.begin(), input.end()), 256);
 }
 
 }  // namespace mynacard::apdu

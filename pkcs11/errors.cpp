@@ -46,6 +46,7 @@ CK_RV to_ck_rv(Errc code) noexcept
     case Errc::NotSupported: return CKR_TOKEN_NOT_RECOGNIZED;
     case Errc::NoSuchKey: return CKR_KEY_HANDLE_INVALID;
     case Errc::DataTooLong: return CKR_DATA_LEN_RANGE;
+    case Errc::SchemeNotSupported: return CKR_MECHANISM_INVALID;  // issue 9 §3: PSS refused later
     case Errc::CertificateInvalid: return CKR_DEVICE_ERROR;
     case Errc::CacheInvalid:
     case Errc::Io:

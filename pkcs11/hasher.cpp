@@ -1,5 +1,5 @@
-// Software hashing and PKCS#1 v1.5 verification with OpenSSL (C_Digest*, C_Verify*, and the
-// hash step of CKM_SHA*_RSA_PKCS before the card signs the DigestInfo).
+// Software hashing, PKCS#1 v1.5 and RSASSA-PSS verification with OpenSSL (C_Digest*, C_Verify*,
+// and the hash step of CKM_SHA*_RSA_PKCS* before the card signs).
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -68,6 +68,25 @@ CK_RV verify_pkcs1(evp_pkey_st* key, ByteView digest_info, ByteView signature)
     // payload with `digest_info` byte for byte (what CKM_RSA_PKCS verification means, §2.1.6).
     const int ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(),
                                    digest_info.data(), digest_info.size());
+    return ok == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+}
+
+CK_RV verify_pss_sha256(evp_pkey_st* key, ByteView hash, ByteView signature)
+{
+    const int size = EVP_PKEY_get_size(key);
+    if (size <= 0) return CKR_GENERAL_ERROR;
+    if (signature.size() != static_cast<std::size_t>(size)) return CKR_SIGNATURE_LEN_RANGE;
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr),
+                                                                   &EVP_PKEY_CTX_free);
+    // The salt length is fixed, not RSA_PSS_SALTLEN_AUTO: a signature with another salt length
+    // is not one of the mechanism's (CK_RSA_PKCS_PSS_PARAMS.sLen = 32).
+    if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), 32) != 1)
+        return CKR_GENERAL_ERROR;
+    const int ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(), hash.size());
     return ok == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
 }
 

@@ -47,6 +47,11 @@ void sync_login(Card& card);
 // --- tokens.cpp --------------------------------------------------------------------------------
 /// Builds the objects of `token` that are readable now (reads certificates).
 CK_RV load_objects(Module& m, std::size_t reader, Card& card, TokenKind token, Session* session);
+/// The card refused RSASSA-PSS after its probe said yes: the keys of both tokens stop listing
+/// the PSS mechanisms in CKA_ALLOWED_MECHANISMS (the card layer already answers No).
+void withdraw_pss(Card& card);
+/// Whether the card's probe showed RSASSA-PSS (and the card never refused it since).
+bool card_has_pss(const Card& card);
 /// Whether `object` (a handle of any card) may be seen by `session` now.
 ObjectPtr visible_object(Module& m, const Session& session, Card& card, CK_OBJECT_HANDLE h);
 /// An object of the session's token whatever its visibility (nullptr if none).

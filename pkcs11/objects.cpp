@@ -70,10 +70,7 @@ void common_key(Object& o, const jpki::Certificate& cert, ByteView id)
     // Generated on the card at issuance, not by this token's C_GenerateKeyPair (§4.7).
     o.attributes[CKA_LOCAL] = encode_bool(false);
     o.attributes[CKA_KEY_GEN_MECHANISM] = encode_ulong(CK_UNAVAILABLE_INFORMATION);
-    const auto mechs = key_mechanisms();
-    Bytes allowed(mechs.size() * sizeof(CK_MECHANISM_TYPE));
-    std::memcpy(allowed.data(), mechs.data(), allowed.size());
-    o.attributes[CKA_ALLOWED_MECHANISMS] = std::move(allowed);
+    set_allowed_mechanisms(o, false);  // PSS added by the token when the card has it
     o.attributes[CKA_SUBJECT] = cert.subject_der();
     o.attributes[CKA_MODULUS] = cert.modulus();
     o.attributes[CKA_PUBLIC_EXPONENT] = cert.public_exponent();
@@ -81,6 +78,14 @@ void common_key(Object& o, const jpki::Certificate& cert, ByteView id)
 }
 
 }  // namespace
+
+void set_allowed_mechanisms(Object& key, bool pss)
+{
+    const auto mechs = key_mechanisms(pss);
+    Bytes allowed(mechs.size() * sizeof(CK_MECHANISM_TYPE));
+    std::memcpy(allowed.data(), mechs.data(), allowed.size());
+    key.attributes[CKA_ALLOWED_MECHANISMS] = std::move(allowed);
+}
 
 bool Object::flag(CK_ATTRIBUTE_TYPE type) const
 {

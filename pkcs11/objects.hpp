@@ -72,7 +72,10 @@ bool matches(const Object& object, std::span<const TemplateEntry> search);
 /// Sum of the non-sensitive attribute value lengths (C_GetObjectSize).
 std::size_t approximate_size(const Object& object);
 
-/// The mechanisms a private key allows (CKA_ALLOWED_MECHANISMS), also the sign list.
-std::span<const CK_MECHANISM_TYPE> key_mechanisms() noexcept;
+/// The mechanisms a key allows (CKA_ALLOWED_MECHANISMS): PKCS#1 v1.5, and with `pss` (a card
+/// whose probe showed RSASSA-PSS) CKM_RSA_PKCS_PSS and CKM_SHA256_RSA_PKCS_PSS.
+std::span<const CK_MECHANISM_TYPE> key_mechanisms(bool pss) noexcept;
+/// Sets CKA_ALLOWED_MECHANISMS of a key object to key_mechanisms(pss).
+void set_allowed_mechanisms(Object& key, bool pss);
 
 }  // namespace mynacard::p11

@@ -68,5 +68,8 @@ struct DigestOperation {
 /// Software RSA PKCS#1 v1.5 verification of `signature` over `digest_info` with `key`.
 /// CKR_OK, CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE.
 CK_RV verify_pkcs1(evp_pkey_st* key, ByteView digest_info, ByteView signature);
+/// Software RSASSA-PSS verification of `signature` over the 32-byte SHA-256 `hash` with
+/// MGF1-SHA-256 and exactly a 32-byte salt (the only parameters the module accepts).
+CK_RV verify_pss_sha256(evp_pkey_st* key, ByteView hash, ByteView signature);
 
 }  // namespace mynacard::p11

@@ -1,6 +1,8 @@
 // Signing on the card, verification and digests in software (PKCS#11 v2.40 §5.10-5.12;
-// Mechanisms §2.1.6 CKM_RSA_PKCS, §2.1.7 CKM_SHA*_RSA_PKCS). The card pads PKCS#1 v1.5 over a
-// DigestInfo the host builds (jpki-card.md §1.7).
+// Mechanisms §2.1.6 CKM_RSA_PKCS, §2.1.7 CKM_SHA*_RSA_PKCS, §2.1.10-2.1.11 CKM_RSA_PKCS_PSS and
+// CKM_SHA256_RSA_PKCS_PSS). The card pads PKCS#1 v1.5 over a DigestInfo the host builds, or
+// signs a SHA-256 hash the host computes with RSASSA-PSS (P1=04, jpki-card.md §1.7; only on a
+// card whose PIN-less probe showed it, issue 9 §3).
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -32,10 +34,29 @@ CK_RV crypto_failure(const Error& e)
     return to_ck_rv(e);
 }
 
-/// The DigestInfo for a complete message (hash-and-sign) or the caller's DigestInfo
-/// (CKM_RSA_PKCS, 1..245 bytes: k - 11 for RSA-2048, RFC 8017 §9.2).
-CK_RV digest_info_for(const std::optional<Hasher>& hasher, ByteView raw, Bytes& out)
+bool is_pss(CK_MECHANISM_TYPE type) { return type == CKM_RSA_PKCS_PSS || type == CKM_SHA256_RSA_PKCS_PSS; }
+
+/// The most a caller may pass to a mechanism without a hash step: a DigestInfo of up to k - 11
+/// bytes (CKM_RSA_PKCS, RFC 8017 §9.2) or the 32-byte SHA-256 (CKM_RSA_PKCS_PSS).
+std::size_t max_raw_input(CK_MECHANISM_TYPE type) { return is_pss(type) ? kPssHashBytes : jpki::kMaxSignInput; }
+
+/// What the card signs. PKCS#1 v1.5: the DigestInfo for a complete message (hash-and-sign) or
+/// the caller's DigestInfo (CKM_RSA_PKCS, 1..245 bytes: k - 11 for RSA-2048, RFC 8017 §9.2).
+/// PSS: the SHA-256 of the message (CKM_SHA256_RSA_PKCS_PSS) or the caller's 32-byte hash
+/// (CKM_RSA_PKCS_PSS, Mechanisms §2.1.10: the input is the hash, hLen bytes).
+CK_RV digest_info_for(CK_MECHANISM_TYPE type, const std::optional<Hasher>& hasher, ByteView raw, Bytes& out)
 {
+    if (is_pss(type)) {
+        if (hasher) {
+            auto h = hasher->peek();
+            if (!h) return crypto_failure(h.error());
+            out = std::move(*h);
+            return CKR_OK;
+        }
+        if (raw.size() != kPssHashBytes) return CKR_DATA_LEN_RANGE;
+        out.assign(raw.begin(), raw.end());
+        return CKR_OK;
+    }
     if (hasher) {
         auto h = hasher->peek();
         if (!h) return crypto_failure(h.error());
@@ -61,7 +82,8 @@ CK_RV finish_sign(Module& m, Session& s, Card& card, ByteView digest_info, CK_BY
         // §4.9 CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) is required per use.
         if (op.always_authenticate && !op.context_login) return CKR_USER_NOT_LOGGED_IN;
         if (!card.token(s.token).logged_in) return CKR_USER_NOT_LOGGED_IN;
-        auto signature = card.session.sign(op.key, digest_info);
+        const auto scheme = is_pss(op.mechanism) ? jpki::SignScheme::PssSha256 : jpki::SignScheme::Pkcs1;
+        auto signature = card.session.sign(op.key, digest_info, scheme);
         if (!signature) {
             // The card layer checks every signature with the certificate's key (and its length)
             // before returning it; a refused answer is CKR_DEVICE_ERROR, never handed out.
@@ -74,6 +96,12 @@ CK_RV finish_sign(Module& m, Session& s, Card& card, ByteView digest_info, CK_BY
         return CKR_OK;
     });
     if (ends_operation(rv, sig)) s.sign.reset();
+    if (failure && failure->code == Errc::SchemeNotSupported) {
+        // The card passed the PIN-less probe but refuses P1=04 now (issue 9 §3): this card
+        // has no PSS for the rest of the binding, and the keys stop listing it.
+        log_line(LogLevel::Error, "C_Sign: " + failure->message() + "; RSA-PSS is no longer offered for this card");
+        withdraw_pss(card);
+    }
     // Last: card_failure may close this session (card removed), so nothing touches `s` after.
     if (failure) return card_failure(m, s.reader, &s, *failure);
     if (rv == CKR_OK && sig != nullptr) s.device_error = 0;
@@ -104,13 +132,22 @@ CK_RV wrong_form(std::optional<Operation>& op)
     return CKR_OPERATION_ACTIVE;
 }
 
-/// Mechanism checks shared by the *Init functions.
-CK_RV check_mechanism(CK_MECHANISM_PTR mech, bool signs, const MechanismSpec** spec)
+/// Mechanism checks shared by the *Init functions. PSS exists only for a card whose probe
+/// showed it (`card_pss`) and only with SHA-256, MGF1-SHA-256 and a 32-byte salt; every other
+/// mechanism takes no parameter.
+CK_RV check_mechanism(CK_MECHANISM_PTR mech, bool signs, bool card_pss, const MechanismSpec** spec)
 {
     *spec = find_mechanism(mech->mechanism);
-    if (*spec == nullptr || (*spec)->signs != signs) return CKR_MECHANISM_INVALID;
+    if (*spec == nullptr || (*spec)->signs != signs || !offered(**spec, card_pss)) return CKR_MECHANISM_INVALID;
+    if ((*spec)->pss) return check_pss_params(*mech);
     if (mech->pParameter != nullptr || mech->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
     return CKR_OK;
+}
+
+/// Software verification with the mechanism's padding.
+CK_RV verify_signature(CK_MECHANISM_TYPE type, EVP_PKEY* key, ByteView input, ByteView signature)
+{
+    return is_pss(type) ? verify_pss_sha256(key, input, signature) : verify_pkcs1(key, input, signature);
 }
 
 }  // namespace
@@ -136,7 +173,7 @@ CK_RV sign_init(Module& m, ModuleLock& lock, CK_SESSION_HANDLE h, CK_MECHANISM_P
     if (mech == nullptr) return CKR_ARGUMENTS_BAD;
     if (l.session->sign) return CKR_OPERATION_ACTIVE;
     const MechanismSpec* spec = nullptr;
-    if (CK_RV rv = check_mechanism(mech, true, &spec); rv != CKR_OK) return rv;
+    if (CK_RV rv = check_mechanism(mech, true, card_has_pss(*l.card), &spec); rv != CKR_OK) return rv;
     ObjectPtr object;
     if (CK_RV rv = signing_key(m, *l.session, *l.card, key, object); rv != CKR_OK) return rv;
     if (m.gate) {
@@ -208,11 +245,11 @@ CK_RV sign(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BY
             return crypto_failure(u.error());
         }
         std::optional<Hasher> once(std::move(*hasher));
-        if (CK_RV rv = digest_info_for(once, {}, input); rv != CKR_OK) {
+        if (CK_RV rv = digest_info_for(s.sign->mechanism, once, {}, input); rv != CKR_OK) {
             s.sign.reset();
             return rv;
         }
-    } else if (CK_RV rv = digest_info_for(std::nullopt, message, input); rv != CKR_OK) {
+    } else if (CK_RV rv = digest_info_for(s.sign->mechanism, std::nullopt, message, input); rv != CKR_OK) {
         s.sign.reset();
         return rv;
     }
@@ -239,8 +276,9 @@ CK_RV sign_update(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len
         }
         return CKR_OK;
     }
-    // CKM_RSA_PKCS collects the DigestInfo; it can never exceed k - 11 bytes.
-    if (s.sign->collected.size() + len > jpki::kMaxSignInput) {
+    // CKM_RSA_PKCS collects the DigestInfo, which can never exceed k - 11 bytes;
+    // CKM_RSA_PKCS_PSS the 32-byte hash.
+    if (s.sign->collected.size() + len > max_raw_input(s.sign->mechanism)) {
         s.sign.reset();
         return CKR_DATA_LEN_RANGE;
     }
@@ -262,7 +300,7 @@ CK_RV sign_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR s
     if (s.sign->single_part) return wrong_form(s.sign);  // C_Sign finishes a single-part op
     s.sign->multi_part = true;  // a size query here makes it multi-part (no C_Sign after it)
     Bytes input;
-    if (CK_RV rv = digest_info_for(s.sign->hasher, s.sign->collected, input); rv != CKR_OK) {
+    if (CK_RV rv = digest_info_for(s.sign->mechanism, s.sign->hasher, s.sign->collected, input); rv != CKR_OK) {
         s.sign.reset();
         return rv;
     }
@@ -278,7 +316,7 @@ CK_RV verify_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJE
     Session& s = *l.session;
     if (s.verify) return CKR_OPERATION_ACTIVE;
     const MechanismSpec* spec = nullptr;
-    if (CK_RV rv = check_mechanism(mech, true, &spec); rv != CKR_OK) return rv;
+    if (CK_RV rv = check_mechanism(mech, true, card_has_pss(*l.card), &spec); rv != CKR_OK) return rv;
     sync_login(*l.card);
     ObjectPtr object = visible_object(m, s, *l.card, key);
     if (!object || object->object_class == CKO_CERTIFICATE) return CKR_KEY_HANDLE_INVALID;
@@ -313,8 +351,8 @@ CK_RV verify(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_
         if (auto u = op.hasher->update(ByteView(data, len)); !u) return crypto_failure(u.error());
     }
     Bytes input;
-    if (CK_RV rv = digest_info_for(op.hasher, ByteView(data, len), input); rv != CKR_OK) return rv;
-    return verify_pkcs1(op.public_key.get(), input, ByteView(sig, sig_len));
+    if (CK_RV rv = digest_info_for(op.mechanism, op.hasher, ByteView(data, len), input); rv != CKR_OK) return rv;
+    return verify_signature(op.mechanism, op.public_key.get(), input, ByteView(sig, sig_len));
 }
 
 /// C_VerifyUpdate (§5.12).
@@ -336,7 +374,7 @@ CK_RV verify_update(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG l
         }
         return CKR_OK;
     }
-    if (s.verify->collected.size() + len > jpki::kMaxSignInput) {
+    if (s.verify->collected.size() + len > max_raw_input(s.verify->mechanism)) {
         s.verify.reset();
         return CKR_DATA_LEN_RANGE;
     }
@@ -355,8 +393,8 @@ CK_RV verify_final(Module& m, CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig
     s.verify.reset();
     if (sig == nullptr) return CKR_ARGUMENTS_BAD;
     Bytes input;
-    if (CK_RV rv = digest_info_for(op.hasher, op.collected, input); rv != CKR_OK) return rv;
-    return verify_pkcs1(op.public_key.get(), input, ByteView(sig, sig_len));
+    if (CK_RV rv = digest_info_for(op.mechanism, op.hasher, op.collected, input); rv != CKR_OK) return rv;
+    return verify_signature(op.mechanism, op.public_key.get(), input, ByteView(sig, sig_len));
 }
 
 /// C_DigestInit (§5.10): software hashing.
@@ -367,7 +405,7 @@ CK_RV digest_init(Module& m, CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech)
     if (mech == nullptr) return CKR_ARGUMENTS_BAD;
     if (l.session->digest) return CKR_OPERATION_ACTIVE;
     const MechanismSpec* spec = nullptr;
-    if (CK_RV rv = check_mechanism(mech, false, &spec); rv != CKR_OK) return rv;
+    if (CK_RV rv = check_mechanism(mech, false, false, &spec); rv != CKR_OK) return rv;
     auto hasher = Hasher::start(*spec->hash);
     if (!hasher) return crypto_failure(hasher.error());
     l.session->digest = DigestOperation{std::move(*hasher), false, false};

@@ -32,13 +32,38 @@ CK_RV certificate(Module& m, std::size_t reader, Card& card, jpki::CertKind kind
     return CKR_OK;
 }
 
-void add(Module& m, TokenState& ts, ObjectPtr object)
+void add(Module& m, const Card& card, TokenState& ts, ObjectPtr object)
 {
     object->handle = m.new_handle();
+    if (object->object_class == CKO_PRIVATE_KEY || object->object_class == CKO_PUBLIC_KEY)
+        set_allowed_mechanisms(*object, card_has_pss(card));
     ts.objects.push_back(std::move(object));
 }
 
+/// The mechanisms of a slot: RSA-PSS only when its card is bound and its probe said yes.
+bool slot_has_pss(Module& m, CK_SLOT_ID slot)
+{
+    TokenKind token{};
+    Reader* r = reader_for_slot(m, slot, &token);
+    if (r == nullptr || !token_present(*r, token)) return false;
+    Card* card = nullptr;
+    // Binding reads the card once (and the probe ran then); failures just leave PSS out here,
+    // the token functions report them.
+    if (bind_card(m, static_cast<std::size_t>(slot / 2), &card) != CKR_OK) return false;
+    return card_has_pss(*card);
+}
+
 }  // namespace
+
+bool card_has_pss(const Card& card) { return card.session.info().pss == jpki::SchemeSupport::Yes; }
+
+void withdraw_pss(Card& card)
+{
+    for (TokenState& ts : card.tokens)
+        for (const ObjectPtr& o : ts.objects)
+            if (o->object_class == CKO_PRIVATE_KEY || o->object_class == CKO_PUBLIC_KEY)
+                set_allowed_mechanisms(*o, false);
+}
 
 CK_RV load_objects(Module& m, std::size_t reader, Card& card, TokenKind token, Session* session)
 {
@@ -60,12 +85,12 @@ CK_RV load_objects(Module& m, std::size_t reader, Card& card, TokenKind token, S
                     return rv;
                 built.push_back(make_certificate(*ca, kAuthCaId, "JPKI Auth CA", true, false));
             }
-            for (auto& o : built) add(m, ts, std::move(o));
+            for (auto& o : built) add(m, card, ts, std::move(o));
         } else if (expose_ca) {
             const jpki::Certificate* ca = nullptr;
             if (CK_RV rv = certificate(m, reader, card, jpki::CertKind::SignCa, session, &ca); rv != CKR_OK)
                 return rv;
-            add(m, ts, make_certificate(*ca, kSignCaId, "JPKI Sign CA", true, false));
+            add(m, card, ts, make_certificate(*ca, kSignCaId, "JPKI Sign CA", true, false));
         }
         ts.public_loaded = true;
     }
@@ -85,9 +110,9 @@ CK_RV load_objects(Module& m, std::size_t reader, Card& card, TokenKind token, S
         // on this machine: they are public objects then (private objects stay hidden until
         // login, §4.4); read after the password, they are CKA_PRIVATE.
         const bool is_private = !from_cache;
-        add(m, ts, make_certificate(leaf, kSignId, "JPKI Sign", false, is_private));
-        add(m, ts, make_public_key(leaf, kSignId, "JPKI Sign", is_private));
-        add(m, ts, make_private_key(leaf, jpki::KeyKind::Sign, kSignId, "JPKI Sign", options));
+        add(m, card, ts, make_certificate(leaf, kSignId, "JPKI Sign", false, is_private));
+        add(m, card, ts, make_public_key(leaf, kSignId, "JPKI Sign", is_private));
+        add(m, card, ts, make_private_key(leaf, jpki::KeyKind::Sign, kSignId, "JPKI Sign", options));
         ts.leaf_loaded = true;
     }
     return CKR_OK;
@@ -172,13 +197,16 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     return CKR_OK;
 }
 
-/// C_GetMechanismList (§5.5): the same list for both tokens of every card.
+/// C_GetMechanismList (§5.5): the same list for both tokens of a card; RSA-PSS only on a card
+/// whose PIN-less probe showed it (issue 9 §3).
 CK_RV get_mechanism_list(Module& m, CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count)
 {
     if (count == nullptr) return CKR_ARGUMENTS_BAD;
     if (reader_for_slot(m, slot) == nullptr) return CKR_SLOT_ID_INVALID;
+    const bool pss = slot_has_pss(m, slot);
     std::vector<CK_MECHANISM_TYPE> types;
-    for (const MechanismSpec& spec : mechanisms()) types.push_back(spec.type);
+    for (const MechanismSpec& spec : mechanisms())
+        if (offered(spec, pss)) types.push_back(spec.type);
     return copy_out(std::span<const CK_MECHANISM_TYPE>(types), list, count);
 }
 
@@ -188,7 +216,7 @@ CK_RV get_mechanism_info(Module& m, CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_
     if (info == nullptr) return CKR_ARGUMENTS_BAD;
     if (reader_for_slot(m, slot) == nullptr) return CKR_SLOT_ID_INVALID;
     const MechanismSpec* spec = find_mechanism(type);
-    if (spec == nullptr) return CKR_MECHANISM_INVALID;
+    if (spec == nullptr || (spec->pss && !slot_has_pss(m, slot))) return CKR_MECHANISM_INVALID;
     *info = spec->info;
     return CKR_OK;
 }

@@ -43,6 +43,7 @@ enum class Errc {
     NotSupported,       ///< not a JPKI My Number card (other label), or unsupported feature
     NoSuchKey,          ///< key/certificate not issued on this card (e.g. under-15 card)
     DataTooLong,        ///< signature input longer than the card accepts
+    SchemeNotSupported, ///< the card refuses a signature scheme (6A86 to P1 of 80 2A, §1.7)
     // Certificates, cache, configuration, revocation
     CertificateInvalid,
     CacheInvalid,

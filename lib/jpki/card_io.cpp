@@ -15,6 +15,7 @@ namespace {
 constexpr std::uint16_t kSwEndOfFileWarning = 0x6282;  // ISO 7816-4 §5.6: end of file reached
 constexpr std::uint16_t kSwWrongP1P2 = 0x6B00;         // offset beyond the EF (§1.5)
 constexpr std::uint16_t kSwWrongLength = 0x6700;
+constexpr std::uint16_t kSwIncorrectP1P2 = 0x6A86;     // ISO 7816-4 §5.6: incorrect P1-P2
 constexpr std::uint16_t kSwSecurityStatus = 0x6982;
 constexpr std::uint16_t kSwAuthBlocked = 0x6983;
 constexpr std::uint16_t kSwRefDataBlocked = 0x6984;
@@ -291,15 +292,22 @@ Result<void> change_reference_data(apdu::Transaction& tx, CardModel&, PinKind ki
     return {};
 }
 
-Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind key, ByteView input)
+Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind key, ByteView input,
+                                SignScheme scheme)
 {
     MYNACARD_TRY_VOID(ensure_ef(tx, model, layout::key_ef(key)));
-    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(input)));
+    MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(
+                                                    input, static_cast<std::uint8_t>(scheme))));
     if (rsp.sw.value == kSwSecurityStatus) {
         model.forget_login(key);
         return Error(Errc::NotLoggedIn, rsp.sw.value,
                      std::string(to_string(key)) + " key: the card says the PIN is not verified");
     }
+    // "Any other P1 answers 6A86" (§1.7): this card has no such scheme. Nothing says a refused
+    // scheme ends the verification, so the login stays.
+    if (rsp.sw.value == kSwIncorrectP1P2 && scheme != SignScheme::Pkcs1)
+        return Error(Errc::SchemeNotSupported, rsp.sw.value,
+                     std::string("the card refuses signature scheme ") + to_string(scheme));
     if (!rsp.sw.ok()) return apdu::to_error(rsp.sw, "COMPUTE DIGITAL SIGNATURE");
     if (rsp.data.empty()) return Unexpected{Errc::MalformedResponse, "empty signature"};
     return std::move(rsp.data);

@@ -85,10 +85,12 @@ Result<void> verify_pin(apdu::Transaction& tx, CardModel& model, PinKind kind, c
 Result<void> change_reference_data(apdu::Transaction& tx, CardModel& model, PinKind kind,
                                    const SecureBytes& new_pin);
 
-/// The one place that sends COMPUTE DIGITAL SIGNATURE 80 2A 00 80 (§1.7): the key EF (selected
-/// unless current) then 80 2A over `input`. The JPKI AP must be current. A failed SELECT EF is
-/// returned as is (FileNotFound with SW 6A82: the caller decides whether the key is missing or
-/// the AP is not current); 6982 -> NotLoggedIn and the model forgets the login.
-Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind key, ByteView input);
+/// The one place that sends COMPUTE DIGITAL SIGNATURE 80 2A P1 80 (§1.7), P1 = `scheme`: the
+/// key EF (selected unless current) then 80 2A over `input`. The JPKI AP must be current. A
+/// failed SELECT EF is returned as is (FileNotFound with SW 6A82: the caller decides whether the
+/// key is missing or the AP is not current); 6982 -> NotLoggedIn and the model forgets the
+/// login; 6A86 to a scheme other than PKCS#1 -> SchemeNotSupported (the card has no such P1).
+Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind key, ByteView input,
+                                SignScheme scheme = SignScheme::Pkcs1);
 
 }  // namespace mynacard::jpki::detail

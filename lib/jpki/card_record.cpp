@@ -84,6 +84,7 @@ std::string encode_record(const CardRecord& r)
     line("sign", r.has_sign ? "1" : "0");
     line("auth", r.has_auth ? "1" : "0");
     line("sfi", r.sfi ? "1" : "0");
+    if (r.pss) line("pss", *r.pss ? "1" : "0");
     if (r.insertion) {
         line("reader", lower_hex(ByteView(reinterpret_cast<const std::uint8_t*>(r.insertion->reader.data()),
                                           r.insertion->reader.size())));
@@ -152,6 +153,11 @@ Result<CardRecord> parse_record(std::string_view text)
     r.has_sign = *sign_flag;
     r.has_auth = *auth_flag;
     r.sfi = *sfi_flag;
+    if (auto pss = take("pss")) {
+        const auto pss_flag = flag(*pss);
+        if (!pss_flag) return bad("bad flag");
+        r.pss = *pss_flag;
+    }
 
     auto reader = take("reader");
     auto events = take("events");

@@ -16,7 +16,7 @@
 //
 // Format (UTF-8 text, LF line ends, at most 4096 bytes): first line "mynacard-card 1", then
 // "key=value" lines, each key at most once, in any order:
-//   serial, source, label, sign, auth, sfi            (facts and insertion)
+//   serial, source, label, sign, auth, sfi, pss (optional)   (facts and insertion)
 //   reader (hex of the name), events, atr (hex), auth-prefix (64 hex),
 //   checked-auth, checked-auth-ca, checked-sign-ca (64 hex each), checked-sign (1)   (insertion)
 // The parser treats the file as untrusted input (another program could write it): any unknown
@@ -49,6 +49,9 @@ struct CardRecord {
     bool has_sign = true;
     bool has_auth = true;
     bool sfi = true;
+    /// Whether the card signs RSASSA-PSS (P1=04), from its PIN-less probe or a later refusal
+    /// (issue 9 §3); absent until probed.
+    std::optional<bool> pss;
     // Insertion records only:
     std::optional<InsertionKey> insertion;
     std::optional<Bytes> auth_prefix;               ///< SHA-256 of EF 000A's first 256 bytes

@@ -45,6 +45,7 @@
 #include "card_record.hpp"
 #include "cert_cache.hpp"
 #include "layout.hpp"
+#include "scheme_probe.hpp"
 #include "mynacard/apdu/trace.hpp"
 #include "mynacard/jpki/digest.hpp"
 #include "mynacard/jpki/pin.hpp"
@@ -162,8 +163,12 @@ struct CardSession::Impl {
     Result<Bytes> read_from_card(CertKind kind);
     Result<Bytes> read_certificate(CertKind kind);
     Result<detail::PublicKey> key_for(apdu::Transaction& tx, KeyKind key);
-    Result<Bytes> sign_in(apdu::Transaction& tx, KeyKind key, ByteView input);
-    Result<void> check_sign_input(KeyKind key, ByteView digest_info) const;
+    Result<Bytes> sign_in(apdu::Transaction& tx, KeyKind key, ByteView input, SignScheme scheme);
+    Result<void> check_sign_input(KeyKind key, ByteView digest_info, SignScheme scheme) const;
+    Result<void> learn_pss(apdu::Transaction& tx);
+    /// The card answered 6A86 to a scheme its probe said it takes (issue 9 §3): believe the
+    /// card, here and in the records other processes read.
+    void scheme_refused(SignScheme scheme);
     /// NoSuchKey for the PIN of a key the card does not have (sign password on an under-15 card).
     Result<void> check_pin_exists(PinKind kind) const;
     Result<void> enter_ap_for(apdu::Transaction& tx, PinKind kind);
@@ -212,6 +217,7 @@ struct CardSession::Impl {
         r.has_sign = info.has_sign_certificate;
         r.has_auth = info.has_auth_certificate;
         r.sfi = sfi;
+        if (info.pss != SchemeSupport::Unknown) r.pss = info.pss == SchemeSupport::Yes;
         return r;
     }
     void save_record()
@@ -301,6 +307,9 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
     info.identity = parsed->identity;
     info.has_sign_certificate = parsed->has_sign;
     info.has_auth_certificate = parsed->has_auth;
+    // The PSS probe's answer for this card (no probe here: another application may hold a
+    // verification in this insertion, and the probe would sign with it).
+    if (parsed->pss) info.pss = *parsed->pss ? SchemeSupport::Yes : SchemeSupport::No;
     adopt_record(std::move(*parsed));
     auto& auth = certs[index_of(CertKind::Auth)];
     if (!auth.der || !matches_card(*first, *auth.der)) {
@@ -340,6 +349,7 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         info.token_label = known->label;
         info.type = CardType::MyNumberCard;
         sfi = known->sfi;
+        if (known->pss) info.pss = *known->pss ? SchemeSupport::Yes : SchemeSupport::No;
     } else {
         auto label = detail::read_label(tx, model, &sfi);
         if (!label) {
@@ -373,12 +383,40 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         info.identity = detail::identity_from_auth_certificate(cert);
         took_certificate(CertKind::Auth, der, true);  // now that the identity names the cache entry
     }
+    MYNACARD_TRY_VOID(learn_pss(tx));
     if (cache) {
         const detail::CardRecord now = facts();
         if (!known || detail::encode_record(*known) != detail::encode_record(now))
             (void)cache->store_text(cache->facts_path(info.identity), detail::encode_record(now));
     }
     return {};
+}
+
+Result<void> CardSession::Impl::learn_pss(apdu::Transaction& tx)
+{
+    // Once per card identity: the answer goes into the card's facts (and insertion records), so
+    // a known card is not asked again. Here the JPKI AP has just been selected in this
+    // transaction and no PIN of ours is verified; the probe itself selects no AP. The auth key
+    // is probed: the sign key's signatures carry legal weight, and a probe that meets a
+    // password verified by another application would sign with it (a fixed value, still); the
+    // sign key only on a card without an auth key.
+    if (info.pss != SchemeSupport::Unknown || !model.jpki_confirmed()) return {};
+    if (!info.has_auth_certificate && !info.has_sign_certificate) return {};
+    const KeyKind key = info.has_auth_certificate ? KeyKind::Auth : KeyKind::Sign;
+    MYNACARD_TRY(info.pss, detail::probe_pss(tx, model, key));
+    return {};
+}
+
+void CardSession::Impl::scheme_refused(SignScheme scheme)
+{
+    if (scheme != SignScheme::PssSha256) return;
+    info.pss = SchemeSupport::No;
+    if (!cache) return;
+    (void)cache->store_text(cache->facts_path(info.identity), detail::encode_record(facts()));
+    if (record) {
+        record->pss = false;
+        save_record();
+    }
 }
 
 Result<void> CardSession::Impl::read_auth_at_open(apdu::Transaction& tx)
@@ -560,7 +598,7 @@ Result<detail::PublicKey> CardSession::Impl::key_for(apdu::Transaction& tx, KeyK
     return pub;
 }
 
-Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, ByteView input)
+Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, ByteView input, SignScheme scheme)
 {
     // The key to check the answer with comes first: with a card whose verification is used up
     // by a signature, a signature we could not check would be a login spent for nothing.
@@ -570,8 +608,9 @@ Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, Byt
     if (model.ap() != Ap::Jpki) model.forget_login(key);
     if (!model.logged_in(key))
         return Error(Errc::NotLoggedIn, std::string(to_string(key)) + " key: the verification may have ended");
-    auto signature = detail::compute_signature(tx, model, key, input);
+    auto signature = detail::compute_signature(tx, model, key, input, scheme);
     if (!signature) {
+        if (signature.error().code == Errc::SchemeNotSupported) scheme_refused(scheme);
         if (not_found(signature.error())) {
             if (!model.jpki_confirmed()) {
                 // EF 0008 says the key is issued: the JPKI AP is not current, so another
@@ -586,7 +625,9 @@ Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, Byt
         }
         return signature;
     }
-    if (auto checked = detail::check_pkcs1_signature(pub.get(), input, *signature); !checked) {
+    auto checked = scheme == SignScheme::PssSha256 ? detail::check_pss_signature(pub.get(), input, *signature)
+                                                   : detail::check_pkcs1_signature(pub.get(), input, *signature);
+    if (!checked) {
         // Never handed out. Without a confirmed AP the card may have used another AP's key EF.
         if (!model.jpki_confirmed()) model.ap_unknown();
         return Unexpected{std::move(checked).error()};
@@ -595,8 +636,14 @@ Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, Byt
     return signature;
 }
 
-Result<void> CardSession::Impl::check_sign_input(KeyKind key, ByteView digest_info) const
+Result<void> CardSession::Impl::check_sign_input(KeyKind key, ByteView digest_info, SignScheme scheme) const
 {
+    if (scheme == SignScheme::PssSha256) {
+        if (info.pss != SchemeSupport::Yes)
+            return Unexpected{Errc::SchemeNotSupported, "this card does not sign RSASSA-PSS"};
+        if (digest_info.size() != 32)
+            return Unexpected{Errc::InvalidArgument, "RSASSA-PSS (P1=04) signs a 32-byte SHA-256 hash"};
+    }
     if (digest_info.empty()) return Unexpected{Errc::InvalidArgument, "nothing to sign"};
     if (digest_info.size() > kMaxSignInput)
         return Unexpected{Errc::DataTooLong, "signature input is " + std::to_string(digest_info.size()) +
@@ -721,10 +768,10 @@ Result<void> CardSession::change_pin(PinKind kind, SecureBytes old_typed, Secure
     });
 }
 
-Result<Bytes> CardSession::sign(KeyKind key, ByteView digest_info)
+Result<Bytes> CardSession::sign(KeyKind key, ByteView digest_info, SignScheme scheme)
 {
     Impl& self = *m_impl;
-    MYNACARD_TRY_VOID(self.check_sign_input(key, digest_info));
+    MYNACARD_TRY_VOID(self.check_sign_input(key, digest_info, scheme));
     const auto not_logged_in = [key] {
         return Error(Errc::NotLoggedIn, std::string(to_string(key)) +
                                             " key: PIN not verified in this session (or the card was reset since)");
@@ -734,17 +781,17 @@ Result<Bytes> CardSession::sign(KeyKind key, ByteView digest_info)
         // begin_transaction reconnects after a reset it sees: the login is gone then (§1.9),
         // and the PIN is never re-sent behind the caller's back.
         if (!self.logged_in(key)) return not_logged_in();
-        return self.sign_in(tx, key, digest_info);
+        return self.sign_in(tx, key, digest_info, scheme);
     });
     if (!signature && signature.error().code == Errc::CardReset) return not_logged_in();
     return signature;
 }
 
 Result<Bytes> CardSession::sign_with_pin(KeyKind key, SecureBytes typed, ByteView digest_info,
-                                         const VerifyOptions& options)
+                                         const VerifyOptions& options, SignScheme scheme)
 {
     Impl& self = *m_impl;
-    MYNACARD_TRY_VOID(self.check_sign_input(key, digest_info));
+    MYNACARD_TRY_VOID(self.check_sign_input(key, digest_info, scheme));
     const PinKind kind = pin_for(key);
     MYNACARD_TRY(SecureBytes pin, normalize_pin(kind, view(typed)));
     return self.transact([&](apdu::Transaction& tx) -> Result<Bytes> {
@@ -752,7 +799,7 @@ Result<Bytes> CardSession::sign_with_pin(KeyKind key, SecureBytes typed, ByteVie
         // The auth certificate is known from open(); the signing certificate needs the password.
         if (key == KeyKind::Auth) MYNACARD_TRY_VOID(self.key_for(tx, key));
         MYNACARD_TRY_VOID(detail::verify_pin(tx, self.model, kind, pin, options));
-        return self.sign_in(tx, key, digest_info);
+        return self.sign_in(tx, key, digest_info, scheme);
     });
 }
 

@@ -45,4 +45,27 @@ Result<void> check_pkcs1_signature(EVP_PKEY* key, ByteView input, ByteView signa
     return {};
 }
 
+Result<void> check_pss_signature(EVP_PKEY* key, ByteView hash, ByteView signature)
+{
+    if (key == nullptr) return Unexpected{Errc::Internal, "no public key to check the signature with"};
+    const auto modulus = static_cast<std::size_t>(EVP_PKEY_get_size(key));
+    if (signature.size() != modulus)
+        return Unexpected{Errc::MalformedResponse, "the card's signature is " + std::to_string(signature.size()) +
+                                                       " bytes; the key's modulus is " + std::to_string(modulus)};
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr), EVP_PKEY_CTX_free);
+    // A fixed salt length, not RSA_PSS_SALTLEN_AUTO: the mechanism promises sLen = 32.
+    const int ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+                           EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
+                           EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
+                           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) == 1 &&
+                           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), 32) == 1
+                       ? EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(), hash.size())
+                       : -1;
+    ERR_clear_error();
+    if (ok != 1)
+        return Unexpected{Errc::MalformedResponse,
+                          "the card's RSA-PSS signature does not verify with the certificate's public key"};
+    return {};
+}
+
 }  // namespace mynacard::jpki::detail

@@ -23,4 +23,9 @@ PublicKey public_key_of_certificate(ByteView der);
 /// `key`. MalformedResponse otherwise, with what did not match.
 Result<void> check_pkcs1_signature(EVP_PKEY* key, ByteView input, ByteView signature);
 
+/// RSASSA-PSS as the card computes it for 80 2A 04 80 (§1.7 table, [1]): `signature` must be
+/// exactly the modulus length and verify over the 32-byte SHA-256 `hash` with MGF1-SHA-256 and
+/// exactly a 32-byte salt. MalformedResponse otherwise.
+Result<void> check_pss_signature(EVP_PKEY* key, ByteView hash, ByteView signature);
+
 }  // namespace mynacard::jpki::detail

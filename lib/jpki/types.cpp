@@ -55,6 +55,15 @@ const char* to_string(HashAlg h) noexcept
     return "unknown";
 }
 
+const char* to_string(SignScheme s) noexcept
+{
+    switch (s) {
+    case SignScheme::Pkcs1: return "pkcs1";
+    case SignScheme::PssSha256: return "pss-sha256";
+    }
+    return "unknown";
+}
+
 int max_tries(PinKind k) noexcept
 {
     return layout::pin_location(k).max_tries;

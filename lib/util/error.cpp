@@ -19,7 +19,7 @@ const char* errc_name(Errc code) noexcept
         MYNACARD_ERRC(PinIncorrect) MYNACARD_ERRC(PinLocked) MYNACARD_ERRC(PinLengthInvalid)
         MYNACARD_ERRC(PinCharactersInvalid) MYNACARD_ERRC(FinalTryRefused)
         MYNACARD_ERRC(NotLoggedIn) MYNACARD_ERRC(NotSupported) MYNACARD_ERRC(NoSuchKey)
-        MYNACARD_ERRC(DataTooLong) MYNACARD_ERRC(CertificateInvalid) MYNACARD_ERRC(CacheInvalid)
+        MYNACARD_ERRC(DataTooLong) MYNACARD_ERRC(SchemeNotSupported) MYNACARD_ERRC(CertificateInvalid) MYNACARD_ERRC(CacheInvalid)
         MYNACARD_ERRC(ConfigInvalid) MYNACARD_ERRC(KeyRefused) MYNACARD_ERRC(Io)
         MYNACARD_ERRC(Crypto) MYNACARD_ERRC(InvalidArgument) MYNACARD_ERRC(Internal)
 #undef MYNACARD_ERRC

@@ -31,6 +31,7 @@ ExitCode exit_code_for(Errc code) noexcept
     case Errc::PinCharactersInvalid:
         return ExitCode::PinFormat;
     case Errc::NotSupported:
+    case Errc::SchemeNotSupported:
     case Errc::NoSuchKey:
         return ExitCode::CardNotSupported;
     case Errc::KeyRefused:

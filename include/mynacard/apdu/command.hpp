@@ -52,8 +52,9 @@ public:
     static Command verify_status(std::uint8_t p2);             ///< 00 20 00 p2, case 1: no try spent
     static Command change_reference_data(std::uint8_t p1, std::uint8_t p2, SecureBytes data);  ///< 00 24
     static Command get_response(std::size_t le);    ///< 00 C0 00 00 Le
-    /// JPKI COMPUTE DIGITAL SIGNATURE 80 2A 00 80 Lc DigestInfo Le=00 (jpki-card.md §1.7).
-    static Command jpki_compute_signature(ByteView digest_info);
+    /// JPKI COMPUTE DIGITAL SIGNATURE 80 2A P1 80 Lc input Le=00 (jpki-card.md §1.7): P1 is the
+    /// scheme (00: `input` is a DigestInfo, padded PKCS#1 v1.5; 04: a SHA-256 hash, PSS).
+    static Command jpki_compute_signature(ByteView input, std::uint8_t scheme = 0x00);
 
 private:
     std::uint8_t m_cla, m_ins, m_p1, m_p2;

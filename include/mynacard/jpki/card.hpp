@@ -34,6 +34,9 @@ struct CardInfo {
     CardIdentity identity;
     bool has_auth_certificate = true;
     bool has_sign_certificate = true;  ///< false on an under-15 card (EF 0008 / EF 0001 absent)
+    /// RSASSA-PSS (P1=04, jpki-card.md §1.7, [1]): probed once per card without a PIN, or No
+    /// once the card refused the scheme (issue 9 §3). Unknown: not probed (PSS not offered).
+    SchemeSupport pss = SchemeSupport::Unknown;
 };
 
 struct CacheOptions {
@@ -122,11 +125,15 @@ public:
     /// left another AP selected; DataTooLong above 245 bytes; NoSuchKey when the key is not
     /// issued. The signature is checked with the certificate's public key before it is returned
     /// (exactly the modulus length; MalformedResponse otherwise, never a bad signature).
-    Result<Bytes> sign(KeyKind key, ByteView digest_info);
+    ///
+    /// SignScheme::PssSha256 (P1=04): `digest_info` is a 32-byte SHA-256 instead, signed with
+    /// RSASSA-PSS (MGF1-SHA-256, 32-byte salt) and checked as such. SchemeNotSupported without
+    /// an APDU unless info().pss is Yes; a card that then answers 6A86 is marked No for good.
+    Result<Bytes> sign(KeyKind key, ByteView digest_info, SignScheme scheme = SignScheme::Pkcs1);
 
     /// verify_pin + sign inside one transaction.
     Result<Bytes> sign_with_pin(KeyKind key, SecureBytes typed, ByteView digest_info,
-                                const VerifyOptions& options = {});
+                                const VerifyOptions& options = {}, SignScheme scheme = SignScheme::Pkcs1);
 
     /// Logs out for real: the card keeps VERIFY state until power is removed (§1.9), so this
     /// power-cycles the card (Disposition::Unpower) and forgets both logins.

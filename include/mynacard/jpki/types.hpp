@@ -17,12 +17,22 @@ enum class PinKind { Auth, Sign, Kenhojo };
 /// From the token label in EF 0006 (§1.2).
 enum class CardType { MyNumberCard, JukiCard, AndroidToken, IosToken, Unknown };
 enum class HashAlg { Sha1, Sha224, Sha256, Sha384, Sha512 };
+/// What COMPUTE DIGITAL SIGNATURE's P1 asks the card for (§1.7 P1 table; everything but 00 is
+/// [1], a survey of one test card). Only the two schemes the host needs are named: the host
+/// hashes (multi-part signing works, the card never sees the message) and builds DigestInfos.
+enum class SignScheme : std::uint8_t {
+    Pkcs1 = 0x00,      ///< 1..245 bytes (a DigestInfo) padded PKCS#1 v1.5 type 1
+    PssSha256 = 0x04,  ///< a 32-byte SHA-256: RSASSA-PSS, MGF1-SHA-256, 32-byte salt
+};
+/// Whether a card takes a scheme: learnt by a PIN-less probe, or from a later refusal.
+enum class SchemeSupport { Unknown, Yes, No };
 
 const char* to_string(KeyKind k) noexcept;    ///< "auth" / "sign"
 const char* to_string(CertKind k) noexcept;   ///< "auth" / "auth-ca" / "sign" / "sign-ca"
 const char* to_string(PinKind k) noexcept;    ///< "auth" / "sign" / "kenhojo"
 const char* to_string(CardType t) noexcept;
 const char* to_string(HashAlg h) noexcept;    ///< "sha256" ...
+const char* to_string(SignScheme s) noexcept; ///< "pkcs1" / "pss-sha256"
 
 constexpr PinKind pin_for(KeyKind k) noexcept { return k == KeyKind::Auth ? PinKind::Auth : PinKind::Sign; }
 constexpr CertKind cert_for(KeyKind k) noexcept { return k == KeyKind::Auth ? CertKind::Auth : CertKind::Sign; }

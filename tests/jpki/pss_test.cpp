@@ -1,0 +1,160 @@
+// RSASSA-PSS on the card (COMPUTE DIGITAL SIGNATURE P1=04, jpki-card.md §1.7 table, [1]) and
+// the PIN-less probe that decides whether a card has it (issue 9 §3).
+#include <catch2/catch.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "session_fixture.hpp"
+
+using namespace mynacard;
+using namespace mynacard::jpki;
+using namespace mynacard::jpki::testing;
+
+namespace {
+
+vcard::CardOptions pss_card(bool on)
+{
+    vcard::CardOptions o;
+    o.pss = on;
+    return o;
+}
+
+Bytes sha256_of(ByteView data) { return *hash(HashAlg::Sha256, data); }
+
+/// OpenSSL RSASSA-PSS check: SHA-256, MGF1-SHA-256, exactly `salt` bytes of salt.
+bool pss_verifies(const Bytes& cert_der, ByteView hash32, ByteView signature, int salt = 32)
+{
+    const unsigned char* p = cert_der.data();
+    X509* cert = d2i_X509(nullptr, &p, static_cast<long>(cert_der.size()));
+    if (!cert) return false;
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(cert), nullptr);
+    bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+              EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
+              EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) == 1 &&
+              EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt) == 1 &&
+              EVP_PKEY_verify(ctx, signature.data(), signature.size(), hash32.data(), hash32.size()) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    X509_free(cert);
+    return ok;
+}
+
+}  // namespace
+
+TEST_CASE("pss probe: a card with P1=04 is learnt at open without any PIN", "[jpki][pss]")
+{
+    VirtualReader reader(pss_card(true));
+    auto session = open(reader);
+    CHECK(session.info().pss == SchemeSupport::Yes);
+    const auto stats = reader.card->stats();
+    CHECK(stats.verify_with_data == 0);
+    CHECK(stats.verify_empty == 0);
+    CHECK(stats.signatures == 0);  // the probe got 6982, nothing was signed
+    CHECK(stats.sign_commands == 1);
+    CHECK_FALSE(reader.card->verified(0x18));
+}
+
+TEST_CASE("pss probe: a card without it answers 6A86 and is marked No", "[jpki][pss]")
+{
+    VirtualReader reader(pss_card(false));
+    auto session = open(reader);
+    CHECK(session.info().pss == SchemeSupport::No);
+    CHECK(reader.card->stats().sign_commands == 1);
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    const auto apdus = session.apdu_count();
+    // Refused without an APDU: the card said it has no such scheme.
+    auto refused = session.sign(KeyKind::Auth, sha256_of(Bytes{1, 2, 3}), SignScheme::PssSha256);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::SchemeNotSupported);
+    CHECK(session.apdu_count() == apdus);
+    // PKCS#1 v1.5 is unaffected.
+    CHECK(session.sign(KeyKind::Auth, *digest_info(HashAlg::Sha256, sha256_of(Bytes{1, 2, 3}))));
+}
+
+TEST_CASE("pss probe: a key verified by another application still reads as Yes", "[jpki][pss]")
+{
+    // Another application verified the auth PIN before this session opens. Whether the card
+    // keeps that verification across the SELECTs of open() (jpki-card.md §1.9, open) decides
+    // whether the probe gets a signature (9000, dropped) or 6982: both mean Yes.
+    VirtualReader reader(pss_card(true));
+    {
+        vcard::VirtualCardTransport other(reader.card);
+        for (const Bytes& apdu : {Bytes{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01},
+                                  Bytes{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18},
+                                  Bytes{0x00, 0x20, 0x00, 0x80, 0x04, '1', '2', '3', '4'}}) {
+            auto answer = other.transmit(apdu);
+            REQUIRE(answer);
+            REQUIRE(answer->size() == 2);
+            REQUIRE((*answer)[0] == 0x90);
+        }
+    }
+    REQUIRE(reader.card->verified(0x18));
+    auto session = open(reader);
+    CHECK(session.info().pss == SchemeSupport::Yes);
+    CHECK(reader.card->stats().sign_commands == 1);
+    CHECK(reader.card->stats().signatures <= 1);
+    CHECK(reader.card->stats().verify_with_data == 1);  // only the other application's
+}
+
+TEST_CASE("pss sign: both keys, 32-byte SHA-256, verified with OpenSSL (salt 32)", "[jpki][pss]")
+{
+    VirtualReader reader(pss_card(true));
+    auto session = open(reader);
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    REQUIRE(session.verify_pin(PinKind::Sign, secure("ABC123")));
+    const Bytes message(300, 0x42);
+    const Bytes h = sha256_of(message);
+    for (KeyKind key : {KeyKind::Auth, KeyKind::Sign}) {
+        CAPTURE(to_string(key));
+        auto cert = session.read_certificate(cert_for(key));
+        REQUIRE(cert);
+        auto signature = session.sign(key, h, SignScheme::PssSha256);
+        REQUIRE(signature);
+        CHECK(signature->size() == 256);
+        CHECK(pss_verifies(*cert, h, *signature));
+        CHECK_FALSE(pss_verifies(*cert, sha256_of(Bytes{1}), *signature));
+        CHECK_FALSE(signature_verifies(*cert, HashAlg::Sha256, message, *signature));  // not PKCS#1
+    }
+    // The scheme takes exactly 32 bytes; nothing else reaches the card.
+    const auto sigs = reader.card->stats().signatures;
+    CHECK(session.sign(KeyKind::Auth, Bytes(31, 1), SignScheme::PssSha256).error().code == Errc::InvalidArgument);
+    CHECK(session.sign(KeyKind::Auth, Bytes(51, 1), SignScheme::PssSha256).error().code == Errc::InvalidArgument);
+    CHECK(reader.card->stats().signatures == sigs);
+    auto with_pin = session.sign_with_pin(KeyKind::Auth, secure("1234"), h, {}, SignScheme::PssSha256);
+    REQUIRE(with_pin);
+    CHECK(pss_verifies(*session.read_certificate(CertKind::Auth), h, *with_pin));
+}
+
+TEST_CASE("pss sign: before the PIN the card answers 6982 -> NotLoggedIn", "[jpki][pss]")
+{
+    VirtualReader reader(pss_card(true));
+    auto session = open(reader);
+    auto r = session.sign(KeyKind::Auth, sha256_of(Bytes{7}), SignScheme::PssSha256);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::NotLoggedIn);
+    CHECK(session.info().pss == SchemeSupport::Yes);
+}
+
+TEST_CASE("pss sign: a card that passed the probe and then answers 6A86 is marked No", "[jpki][pss]")
+{
+    VirtualReader reader(pss_card(true));
+    auto session = open(reader);
+    REQUIRE(session.info().pss == SchemeSupport::Yes);
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    vcard::Faults faults;
+    faults.sw_for_ins[0x2A] = 0x6A86;
+    reader.card->set_faults(faults);
+    auto r = session.sign(KeyKind::Auth, sha256_of(Bytes{7}), SignScheme::PssSha256);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::SchemeNotSupported);
+    CHECK(session.info().pss == SchemeSupport::No);
+    reader.card->set_faults({});
+    const auto commands = reader.card->stats().sign_commands;
+    CHECK(session.sign(KeyKind::Auth, sha256_of(Bytes{7}), SignScheme::PssSha256).error().code ==
+          Errc::SchemeNotSupported);
+    CHECK(reader.card->stats().sign_commands == commands);  // not asked again
+    CHECK(session.logged_in(KeyKind::Auth));                // the refusal is no logout
+    CHECK(session.sign(KeyKind::Auth, *digest_info(HashAlg::Sha256, sha256_of(Bytes{7}))));
+}
