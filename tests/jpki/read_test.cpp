@@ -184,6 +184,11 @@ namespace {
 
 constexpr const char* kSelectJpki = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
 constexpr const char* kSelectCommon = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
+// The PIN-less RSA-PSS probe at the end of a new card's open (issue 9 §3, jpki-card.md §1.7):
+// the auth key EF, then 80 2A 04 80 over SHA-256("mynacard RSA-PSS probe"), no SELECT by AID.
+constexpr const char* kSelectAuthKey = "00 A4 02 0C 02 00 17";
+constexpr const char* kPssProbe = "80 2A 04 80 20 68 E4 91 0E AF 92 71 DE 79 09 A6 74 A3 2D 4A EA"
+                                  " F1 92 4F 6D CD E9 A0 71 9B 3C 50 DA D0 48 30 03 00";
 
 std::string label_hex(std::string_view label)
 {
@@ -232,16 +237,19 @@ TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no
         .expect("00 B2 01 0C 00", to_hex(record) + "9000")
         .expect(kSelectJpki, "9000")
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
-        .expect("00 B0 88 00 03", "00 8F 00 9000");
+        .expect("00 B0 88 00 03", "00 8F 00 9000")
+        .expect(kSelectAuthKey, "9000")
+        .expect(kPssProbe, "6982");  // the scheme exists and wants the PIN
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
+    CHECK(session->info().pss == SchemeSupport::Yes);
     CHECK(session->info().type == CardType::MyNumberCard);
     CHECK(session->info().token_label == "JPKIAPICCTOKEN2");
     CHECK(session->info().identity.serial == "AB0123456789012");
     CHECK(session->info().identity.source == "common-ap");
     CHECK_FALSE(session->info().has_sign_certificate);
     CHECK(session->info().has_auth_certificate);
-    CHECK(session->apdu_count() == 5);
+    CHECK(session->apdu_count() == 7);
     CHECK(script.finished());
     CHECK(script.transactions_begun() == 1);
     CHECK(script.transactions_ended() == 1);
@@ -249,7 +257,7 @@ TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no
     // No sign key on this card: refused before any APDU.
     CHECK(session->sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
     CHECK(session->read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
-    CHECK(script.sent().size() == 5);
+    CHECK(script.sent().size() == 7);
 }
 
 TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF, and remembered", "[jpki][open]")
@@ -266,9 +274,12 @@ TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF
         .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
         // From here on, no short EF identifier is tried.
         .expect("00 A4 02 0C 02 00 08", "9000")
-        .expect("00 B0 00 00 03", "8F 8F 00 9000");
+        .expect("00 B0 00 00 03", "8F 8F 00 9000")
+        .expect(kSelectAuthKey, "9000")
+        .expect(kPssProbe, "6A86");  // no such scheme on this card
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
+    CHECK(session->info().pss == SchemeSupport::No);
     CHECK(session->info().has_sign_certificate);
     CHECK(script.finished());
 }
@@ -285,9 +296,12 @@ TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
         .expect("00 B0 88 00 03", "6A82")
         .expect("00 A4 02 0C 02 00 08", "6A82")
-        .expect("00 A4 02 0C 02 00 01", "6A82");
+        .expect("00 A4 02 0C 02 00 01", "6A82")
+        .expect(kSelectAuthKey, "9000")
+        .expect(kPssProbe, "6985");  // neither answer: not trusted with PSS
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
+    CHECK(session->info().pss == SchemeSupport::No);
     CHECK_FALSE(session->info().has_sign_certificate);
     CHECK(session->info().identity.serial == "XY0123456789012");
     CHECK(script.finished());
