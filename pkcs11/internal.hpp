@@ -5,6 +5,7 @@
 
 #include "cryptoki.hpp"
 #include "module.hpp"
+#include "pin_once.hpp"
 
 namespace mynacard::p11 {
 
@@ -86,20 +87,14 @@ auto retry_after_reset(Op&& op) -> decltype(op())
     return result;
 }
 
-/// For operations that send a PIN (VERIFY, CHANGE REFERENCE DATA): a PIN goes to the card at
-/// most once (issue 10 §2). Runs the operation again once only when the failure carries
-/// Error::not_sent, i.e. PC/SC guarantees that nothing of it that carries a PIN reached the card;
-/// a failed transmit that may have reached it is never repeated: the caller gets the error (and
-/// the card may have counted the try, which the token flags then show).
+/// For operations that send a PIN: at most once (pin_once.hpp), with a log line when PC/SC
+/// guarantees the first attempt never left the host and it is sent now.
 template <typename Op>
 auto once_unless_not_sent(Op&& op) -> decltype(op())
 {
-    auto result = op();
-    if (!result && result.error().code == Errc::CardReset && result.error().not_sent) {
+    return once_unless_not_sent(std::forward<Op>(op), [] {
         log_line(LogLevel::Info, "card reset by another application before the PIN was sent: sending it now");
-        result = op();
-    }
-    return result;
+    });
 }
 }  // namespace mynacard::p11
 
