@@ -206,14 +206,34 @@ void PcscTransport::end_transaction(Disposition how) noexcept
 Result<Bytes> PcscTransport::transmit(ByteView command)
 {
     if (!m_connected) return not_connected(m_reader);
+    // The exchange failed and then the card turned out reset: the command may have reached the
+    // card and run before the reset. Reconnect; never report it as not sent (issue 10 §2).
+    const auto reset_during_exchange = [this]() -> Result<Bytes> {
+        trace::note(m_reader + " card was reset during an exchange: reconnecting");
+        MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
+        return Error(Errc::CardReset, "\"" + m_reader + "\": card was reset during the exchange (the command may have run)");
+    };
     const SCARD_IO_REQUEST* pci = m_protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     Bytes reply(MAX_BUFFER_SIZE_EXTENDED);
     DWORD reply_len = static_cast<DWORD>(reply.size());
     LONG rv = SCardTransmit(card_of(m_card), pci, command.data(),
                             static_cast<DWORD>(command.size()), nullptr, reply.data(), &reply_len);
-    if (rv == SCARD_S_SUCCESS) {
+    if (rv == SCARD_S_SUCCESS && reply_len >= 2) {
         reply.resize(std::min<std::size_t>(reply_len, reply.size()));
         return reply;
+    }
+    if (rv == SCARD_S_SUCCESS) {
+        // "Success" without a status word (ISO 7816-4 §5.1 makes SW1-SW2 mandatory) is an
+        // exchange that broke: vpcd reports one when its card vanishes mid-exchange, and a reader
+        // losing the card can too. Ask pcscd what happened, so the caller learns "card removed"
+        // rather than "malformed answer"; either way the command may have run.
+        const LONG settled = settle_card_state(card_of(m_card), std::chrono::milliseconds(1000));
+        if (settled == SCARD_S_SUCCESS) {
+            reply.resize(std::min<std::size_t>(reply_len, reply.size()));
+            return reply;  // the card is still there: the layer above reports the bad answer
+        }
+        if (settled == SCARD_W_RESET_CARD) return reset_during_exchange();
+        rv = settled;  // removed: reported below
     }
     if (rv == SCARD_W_RESET_CARD) {
         // Refused before sending (see the top of this file): not executed. Reconnect so the next
@@ -228,13 +248,7 @@ Result<Bytes> PcscTransport::transmit(ByteView command)
         const LONG settled = settle_card_state(card_of(m_card), std::chrono::milliseconds(1000));
         if (settled != SCARD_S_SUCCESS) rv = settled;
     }
-    if (rv == SCARD_W_RESET_CARD) {
-        // The exchange failed and then the card turned out reset: the command may have reached
-        // the card and run before the reset. Reconnect; never report it as not sent.
-        trace::note(m_reader + " card was reset during an exchange: reconnecting");
-        MYNACARD_TRY_VOID(reconnect(SCARD_LEAVE_CARD));
-        return Error(Errc::CardReset, "\"" + m_reader + "\": card was reset during the exchange (the command may have run)");
-    }
+    if (rv == SCARD_W_RESET_CARD) return reset_during_exchange();
     if (means_card_gone(rv) || means_reader_gone(rv)) {
         SCardDisconnect(card_of(m_card), SCARD_LEAVE_CARD);
         m_connected = false;
