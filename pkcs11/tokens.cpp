@@ -9,6 +9,7 @@
 #include "errors.hpp"
 #include "internal.hpp"
 #include "mechanisms.hpp"
+#include "token_label.hpp"
 
 namespace mynacard::p11 {
 namespace {
@@ -169,10 +170,13 @@ CK_RV get_token_info(Module& m, CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     sync_login(*card);
 
     *info = CK_TOKEN_INFO{};
-    fill_padded(info->label, token == TokenKind::Auth ? "JPKI Auth (利用者証明用)" : "JPKI Sign (署名用)");
+    // Distinct per card (issue 11 §3; token_label.hpp): the fixed prefix, then the end of the
+    // serial, which itself stays whole in serialNumber.
+    const std::string& serial = card->session.info().identity.serial;
+    fill_padded(info->label, token_label(token == TokenKind::Auth ? kAuthLabelPrefix : kSignLabelPrefix, serial));
     fill_padded(info->manufacturerID, "mynacard");
     fill_padded(info->model, "JPKI");
-    fill_padded(info->serialNumber, card->session.info().identity.serial);
+    fill_padded(info->serialNumber, serial);
     CK_FLAGS flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED |
                      CKF_TOKEN_INITIALIZED;
     // §1.4 of pin-and-suspension.md: the flags are not exclusive; LOCKED keeps COUNT_LOW.

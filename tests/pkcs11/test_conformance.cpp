@@ -154,8 +154,13 @@ TEST_CASE("token info: labels, real serial, flags, PIN lengths, PIN counter flag
     const CK_SLOT_ID sign = slot_for(card.reader(), true);
     const CK_TOKEN_INFO a = token_info(auth);
     const CK_TOKEN_INFO s = token_info(sign);
-    CHECK(padded(a.label, 32) == "JPKI Auth (利用者証明用)");
-    CHECK(padded(s.label, 32) == "JPKI Sign (署名用)");
+    // Labels per card (README "PKCS#11 module"): a fixed prefix, a blank, the serial's last 4
+    // characters; 32 bytes for the auth token (its kanji are 3 bytes each in UTF-8).
+    const std::string serial = padded(a.serialNumber, 16);
+    REQUIRE(serial.size() >= 4);
+    CHECK(padded(a.label, 32) == "JPKI Auth (利用者証明) " + serial.substr(serial.size() - 4));
+    CHECK(padded(s.label, 32) == "JPKI Sign (署名用) " + serial.substr(serial.size() - 4));
+    CHECK(padded(a.label, 32).size() == 32);
     CHECK(padded(a.manufacturerID, 32) == "mynacard");
     CHECK(padded(a.model, 16) == "JPKI");
     // The Common AP serial (jpki-card.md §1.14), never a constant.

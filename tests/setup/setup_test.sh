@@ -5,15 +5,18 @@
 # Checks the registration with NSS itself (modutil -list, and nss_login_probe: what NSS asks a
 # password for when a browser looks for a client certificate), idempotence, --check, --json,
 # --remove, the running-browser notice, Japanese messages, failures and their exit code.
-# Runs under tools/dev/pcsc-env.sh.   Usage: setup_test.sh CARD_CP MODULE VCARD PROBE
+# With a second card in the second reader (its own test PKI from TESTPKI and its own serial, so
+# its token labels differ: README "PKCS#11 module"), the registration covers both cards.
+# Runs under tools/dev/pcsc-env.sh.   Usage: setup_test.sh CARD_CP MODULE VCARD PROBE TESTPKI
 set -euo pipefail
 CARD_CP=$(realpath "$1") MODULE=$(realpath "$2") VCARD=$(realpath "$3") PROBE=$(realpath "$4")
+TESTPKI=$(realpath "$5")
 
 WORK=$(mktemp -d /tmp/mynacard-setup-test.XXXXXX)
-VCARD_PID="" FAKE_PID=""
+VCARD_PID="" VCARD2_PID="" FAKE_PID=""
 cleanup() {
   local rc=$?
-  for pid in $FAKE_PID $VCARD_PID; do
+  for pid in $FAKE_PID $VCARD2_PID $VCARD_PID; do
     if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$WORK"
@@ -116,6 +119,29 @@ for db in "${DBS[@]}"; do
   grep -q '^signed: 256 bytes$' "$WORK/probe" || fail "$db: no signature"
   grep -q '^chromium-candidate: ' "$WORK/probe" || fail "$db: Chromium's search finds no certificate"
 done
+
+step "two cards: both auth tokens friendly, still only an auth PIN asked (slot flags by slot, not by label)"
+"$TESTPKI" --out "$WORK/pki2" --auth-serial 4098 --sign-serial 8194 >/dev/null
+"$VCARD" --pki "$WORK/pki2" --port "$MYNACARD_VPCD_PORT2" --common-serial CD9876543210987 >"$WORK/vcard2.log" 2>&1 &
+VCARD2_PID=$!
+for _ in $(seq 1 100); do
+  [ "$(pkcs11-tool --module "$MODULE" -T 2>/dev/null | grep -c 'token label')" -eq 4 ] && break
+  kill -0 "$VCARD2_PID" 2>/dev/null || { cat "$WORK/vcard2.log" >&2; fail "card 2's mynacard-vcard exited"; }
+  sleep 0.2
+done
+pkcs11-tool --module "$MODULE" -T > "$WORK/T2"
+[ "$(sed -n 's/^ *token label *: //p' "$WORK/T2" | sort -u | wc -l)" -eq 4 ] || { cat "$WORK/T2"; fail "two cards: four distinct token labels expected"; }
+for db in "${DBS[@]}"; do
+  "$PROBE" "$db" 1234 ABC123 > "$WORK/probe2" || { cat "$WORK/probe2"; fail "$db: two cards: no certificate to sign with"; }
+  cat "$WORK/probe2"
+  [ "$(grep -c '^password-asked:' "$WORK/probe2")" -eq 1 ] || fail "$db: two cards: one PIN request expected"
+  grep -q '^password-asked: JPKI Auth (利用者証明) ' "$WORK/probe2" || fail "$db: two cards: the PIN asked is not an auth token's"
+  [ "$(grep '^candidate: ' "$WORK/probe2" | sort -u | wc -l)" -eq 2 ] || fail "$db: two cards: both auth certificates should be candidates"
+  [ "$(grep '^chromium-candidate: ' "$WORK/probe2" | sort -u | wc -l)" -eq 2 ] || fail "$db: two cards: Chromium should find both auth certificates"
+  grep -q '^selected: .*Chiyoda' "$WORK/probe2" && fail "$db: two cards: a signing certificate was selected"
+  grep -q '^signed: 256 bytes$' "$WORK/probe2" || fail "$db: two cards: no signature"
+done
+kill "$VCARD2_PID"; wait "$VCARD2_PID" 2>/dev/null || true; VCARD2_PID=""
 
 step "setup again: idempotent (--json: already-present everywhere, files unchanged)"
 for db in "${DBS[@]}"; do md5sum "$db/pkcs11.txt"; done > "$WORK/sums"

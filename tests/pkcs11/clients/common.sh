@@ -43,8 +43,21 @@ for _ in $(seq 1 100); do
 done
 pkcs11-tool --module "$MODULE" -T | grep -q 'JPKI Auth' || fail "token did not appear"
 
-AUTH_LABEL='JPKI Auth (利用者証明用)'
-SIGN_LABEL='JPKI Sign (署名用)'
+# The token labels: the documented form (README "PKCS#11 module": a fixed prefix, a blank, the
+# last 4 characters of the card's serial, so that two cards' tokens differ), built from the serial
+# the module shows, and the module must show exactly these.
+# token_labels MODULE SERIAL: sets AUTH_LABEL / SIGN_LABEL for the card with that serial.
+token_labels() {
+  local serial=$2 listing
+  [ -n "$serial" ] || fail "no token serial"
+  AUTH_LABEL="JPKI Auth (利用者証明) ${serial: -4}"
+  SIGN_LABEL="JPKI Sign (署名用) ${serial: -4}"
+  listing=$(pkcs11-tool --module "$1" -T 2>/dev/null)
+  grep -qx " *token label *: $AUTH_LABEL" <<<"$listing" || { echo "$listing" >&2; fail "no auth token labelled '$AUTH_LABEL'"; }
+  grep -qx " *token label *: $SIGN_LABEL" <<<"$listing" || { echo "$listing" >&2; fail "no sign token labelled '$SIGN_LABEL'"; }
+}
+SERIAL=$(pkcs11-tool --module "$MODULE" -T 2>/dev/null | sed -n 's/^ *serial num *: //p' | head -1)
+token_labels "$MODULE" "$SERIAL"
 AUTH_PIN=1234
 SIGN_PIN=ABC123
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }

@@ -68,6 +68,14 @@ int main(int argc, char** argv)
     app.add_option("--atr", atr_hex, "ATR in hex");
     app.add_option("--label", options.token_label, "Token label in EF 0006");
     app.add_option("--my-number", options.my_number, "12-digit number in the Kenhojo AP");
+    // A second card beside the first (issue 11 §3) needs a serial of its own.
+    app.add_option("--common-serial", options.common_serial,
+                   "Card serial in the Common AP record (15 printable ASCII characters)")
+        ->check([](const std::string& s) {
+            bool printable = s.size() == 15;
+            for (char c : s) printable = printable && c > 0x20 && c < 0x7F;
+            return printable ? std::string() : std::string("want 15 printable ASCII characters");
+        });
     app.add_option("--apdu-latency-ms", apdu_latency_ms, "Delay per APDU");
     app.add_option("--sign-latency-ms", sign_latency_ms, "Extra delay per signature");
     app.add_option("--remove-after", remove_after, "Pull the card after N APDUs since power-on");
