@@ -83,7 +83,7 @@ SERIAL1_URI="pkcs11:serial=$(urlencode "$SERIAL1")"
 
 step "p11tool --list-tokens: both cards"
 $T --list-tokens > "$WORK/tokens"
-for l in "$AUTH1" "$SIGN1" "$AUTH2" "$SIGN2"; do grep -qx " *Label: $l" "$WORK/tokens" || fail "p11tool does not list '$l'"; done
+for l in "$AUTH1" "$SIGN1" "$AUTH2" "$SIGN2"; do grep -qxF "$(printf '\tLabel: %s' "$l")" "$WORK/tokens" || { cat "$WORK/tokens"; fail "p11tool does not list '$l'"; }; done
 step "p11tool --export $TOKEN2_URI"
 $T --export "$TOKEN2_URI;object=JPKI%20Auth;type=cert" > "$WORK/a2-token.pem"
 openssl x509 -in "$WORK/a2-token.pem" -noout -pubkey | cmp -s - "$WORK/auth2.pub" || fail "token URL: not card 2's certificate"
