@@ -124,6 +124,12 @@ OPENSSL_CONF=$WORK/openssl.cnf openssl dgst -sha256 -engine pkcs11 -keyform engi
 # The message libp11 prints when a URL matches more than one token: it must not come.
 grep -q 'Multiple matching slots' "$WORK/ossl.err" && { cat "$WORK/ossl.err"; fail "libp11 saw several matching tokens"; }
 verify_only "$WORK/auth2.pub" "$WORK/auth1.pub" "$WORK/sig-ossl-a2" "openssl engine, card 2 auth"
+# A serial names both tokens of card 2, which libp11 refuses to log in to ("Multiple matching
+# slots"); serial and token together name one.
+OPENSSL_CONF=$WORK/openssl.cnf openssl dgst -sha256 -engine pkcs11 -keyform engine \
+  -sign "$SERIAL2_URI;token=$(urlencode "$AUTH2");object=JPKI%20Auth;type=private;pin-value=$AUTH_PIN" \
+  -out "$WORK/sig-ossl-a2s" "$WORK/data" 2>"$WORK/ossl3.err" || { cat "$WORK/ossl3.err"; fail "openssl engine, card 2 by serial and token"; }
+verify_only "$WORK/auth2.pub" "$WORK/auth1.pub" "$WORK/sig-ossl-a2s" "openssl engine, card 2 auth by serial and token"
 echo "$SIGN_PIN" | OPENSSL_CONF=$WORK/openssl.cnf setsid -w openssl dgst -sha256 -engine pkcs11 -keyform engine \
   -sign "pkcs11:token=$(urlencode "$SIGN2");object=JPKI%20Sign;type=private;pin-value=$SIGN_PIN" \
   -out "$WORK/sig-ossl-s2" "$WORK/data" 2>"$WORK/ossl2.err" || { cat "$WORK/ossl2.err"; fail "openssl engine, card 2 sign key"; }
