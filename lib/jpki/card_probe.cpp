@@ -15,6 +15,12 @@ constexpr std::uint8_t kAbsent = 0x00;
 
 bool not_found(const Error& e) { return e.code == Errc::FileNotFound || e.sw == kSwFileNotFound; }
 
+bool fatal_transport(Errc code)
+{
+    return code == Errc::NoService || code == Errc::NoReader || code == Errc::CardAbsent ||
+           code == Errc::CardRemoved || code == Errc::Cancelled || code == Errc::CardReset;
+}
+
 }  // namespace
 
 std::string trim_label(ByteView raw)
@@ -76,6 +82,28 @@ Result<Presence> read_presence(apdu::Transaction& tx, CardModel& model, bool* sf
     return presence;
 }
 
+std::optional<CardRecord> load_insertion_record(const CertCache& cache, const InsertionKey& key)
+{
+    auto text = cache.load_text(cache.insertion_path(key.reader), kMaxRecordSize);
+    if (!text || !*text) return std::nullopt;
+    auto parsed = parse_record(**text);
+    if (!parsed || !parsed->insertion || !(*parsed->insertion == key) || !parsed->auth_prefix || !parsed->has_auth ||
+        card_type_for_label(parsed->label) != CardType::MyNumberCard)
+        return std::nullopt;
+    return std::move(*parsed);
+}
+
+Result<std::optional<Bytes>> read_auth_chunk_here(apdu::Transaction& tx, CardModel& model, bool* sfi)
+{
+    auto first = *sfi ? read_sfi(tx, model, layout::kEfAuthCert, layout::kShortReadChunk)
+                      : read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk, sfi);
+    if (!first) {
+        if (fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
+        return std::optional<Bytes>{};
+    }
+    return std::optional<Bytes>(std::move(*first));
+}
+
 std::optional<std::string> parse_common_record(ByteView record)
 {
     if (record.size() < 2 + layout::kCommonSerialRecordLength || record[0] != layout::kCommonSerialTag ||
@@ -111,3 +139,37 @@ CardIdentity identity_from_auth_certificate(const Certificate& auth)
 }
 
 }  // namespace mynacard::jpki::detail
+
+namespace mynacard::jpki {
+
+Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& insertion, const CacheOptions& cache,
+                             std::string* label)
+{
+    std::optional<detail::CardRecord> record;
+    if (cache.enabled) {
+        if (auto dir = cache.directory ? cache.directory : detail::CertCache::default_directory())
+            record = detail::load_insertion_record(detail::CertCache(*dir),
+                                                   {insertion.reader, insertion.event_count, transport.atr()});
+    }
+    if (!record) return detect_card(transport, label);
+    MYNACARD_TRY(auto tx, apdu::Transaction::begin(transport));
+    detail::CardModel model;
+    bool sfi = record->sfi;
+    // A session of ours identified the card in this insertion (issue 9 §1 "Other processes"):
+    // if the current AP shows the recorded chunk, that card is there and the JPKI AP current,
+    // and nothing else is sent. A browser's login survives even on a card that ends
+    // verification on SELECT.
+    MYNACARD_TRY(auto chunk, detail::read_auth_chunk_here(tx, model, &sfi));
+    if (chunk && detail::sha256_of(*chunk) == *record->auth_prefix) {
+        if (label) *label = record->label;
+        return detail::card_type_for_label(record->label);
+    }
+    // No AP selected (the card was reset or powered off: nobody holds a verification now), or
+    // another AP (which, on a card that ends verification on SELECT, already ended them), or
+    // another card: detected by AID as without a record.
+    MYNACARD_TRY(auto probe, detail::probe(tx, model, &sfi));
+    if (label) *label = probe.label;
+    return probe.type;
+}
+
+}  // namespace mynacard::jpki

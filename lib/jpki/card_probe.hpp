@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "card_model.hpp"
+#include "card_record.hpp"
+#include "cert_cache.hpp"
 #include "mynacard/apdu/transaction.hpp"
 #include "mynacard/jpki/card.hpp"
 #include "mynacard/jpki/certificate.hpp"
@@ -35,6 +37,15 @@ struct Presence {
 /// EF 0008 ([0] sign, [1] auth; 00 = absent, MC). Without EF 0008, SELECT EF 0001 decides the
 /// signing certificate (SELECT needs no password, §1.4). The JPKI AP must be selected.
 Result<Presence> read_presence(apdu::Transaction& tx, CardModel& model, bool* sfi);
+
+/// The insertion record stored for `key` (the same reader, pcsc-lite event counter and ATR), if
+/// it is well formed and names a My Number card with an auth certificate (card_record.hpp).
+std::optional<CardRecord> load_insertion_record(const CertCache& cache, const InsertionKey& key);
+/// One READ BINARY of EF 000A's first chunk in whatever AP is current (a short EF identifier
+/// while `*sfi` holds, else SELECT EF + READ BINARY): no SELECT by AID, so it disturbs no other
+/// process's login. nullopt when the current AP does not answer it (none after a reset, or
+/// another AP); transport failures that end the operation are errors.
+Result<std::optional<Bytes>> read_auth_chunk_here(apdu::Transaction& tx, CardModel& model, bool* sfi);
 
 /// The 15-character serial from a Common AP record (01 1C + 28 characters); nullopt when the
 /// record does not have that shape or the serial is not printable ASCII.

@@ -1,23 +1,28 @@
 // What this machine remembers about a card between processes (issue 9 §1 "Other processes", §4
-// "a known card"), in two small text files next to the certificate cache (0700 directory,
+// "a known card"), in small text files next to the certificate cache (0700 directory,
 // 0600 files, written atomically by CertCache):
 //  - per card identity ("facts"): the token label, which certificates are issued, whether the
-//    card takes short-EF-identifier reads. Lets a known card be probed with its identity and
-//    one SELECT (no label or EF 0008 read).
+//    card takes short-EF-identifier reads. Saves the label read when a known card is probed in
+//    full (its auth certificate was renewed).
+//  - per auth certificate ("known auth certificate", auth-<digest>.card): the same facts plus
+//    the auth-prefix digest below. A known card in a new insertion is probed with SELECT JPKI
+//    AP + READ BINARY of that chunk (its identity, and the check of the cached certificate) +
+//    READ BINARY of EF 0008 (card_session.cpp, open_known_card).
 //  - per reader and insertion ("insertion"): the same, plus the reader name, pcsc-lite's
 //    per-reader event counter and the ATR that key it, a digest of the first 256 bytes of the
 //    card's auth certificate EF (checked against the card with one READ BINARY, which disturbs
 //    nobody) and digests of the certificates already compared with the card in this insertion.
 //    A process that meets the same insertion sends no SELECT by AID: another process's login
 //    survives it even on a card that drops verification on SELECT.
-// Neither file holds personal data or a PIN: the serial is the card's Common AP number (or a
+// No file holds personal data or a PIN: the serial is the card's Common AP number (or a
 // digest of the auth certificate), the digests are SHA-256 values of public certificates, and
 // the signing certificate appears only as "checked in this insertion" (a flag, no digest).
 //
 // Format (UTF-8 text, LF line ends, at most 4096 bytes): first line "mynacard-card 1", then
 // "key=value" lines, each key at most once, in any order:
 //   serial, source, label, sign, auth, sfi, pss (optional)   (facts and insertion)
-//   reader (hex of the name), events, atr (hex), auth-prefix (64 hex),
+//   auth-prefix (64 hex)                                     (known auth certificate and insertion)
+//   reader (hex of the name), events, atr (hex),
 //   checked-auth, checked-auth-ca, checked-sign-ca (64 hex each), checked-sign (1)   (insertion)
 // The parser treats the file as untrusted input (another program could write it): any unknown
 // key, repeated key, over-long or non-printable value or bad number makes the whole file

@@ -104,6 +104,7 @@ struct CardSession::Impl {
     std::array<CertSlot, 4> certs;
     std::array<detail::PublicKey, 2> keys;  ///< for the software check of each signature
     std::optional<detail::CardRecord> record;  ///< the insertion record we keep up to date
+    std::optional<std::string> auth_index;     ///< the known-auth-certificate record as on disk
     bool try_extended = false;
     bool sfi = true;  ///< short-EF-identifier READ BINARY works on this card (until shown not to)
     std::uint64_t apdus = 0;
@@ -154,7 +155,10 @@ struct CardSession::Impl {
     enum class Need { Believed, Confirmed };
     Result<void> ensure_jpki(apdu::Transaction& tx, Need need);
     Result<void> open_card(apdu::Transaction& tx);
-    Result<bool> open_known_insertion(apdu::Transaction& tx);
+    Result<bool> open_known_insertion(apdu::Transaction& tx, std::optional<Bytes>* jpki_chunk);
+    Result<bool> open_known_card(apdu::Transaction& tx, std::optional<Bytes> first);
+    void load_cached_certificates();
+    void remember_auth_index(const Bytes& auth_der);
     Result<void> probe_card(apdu::Transaction& tx);
     Result<void> read_auth_at_open(apdu::Transaction& tx);
     Result<Bytes> read_cert_in(apdu::Transaction& tx, CertKind kind);
@@ -195,13 +199,7 @@ struct CardSession::Impl {
     {
         const auto key = insertion_key();
         if (!key || !cache) return std::nullopt;
-        auto text = cache->load_text(cache->insertion_path(key->reader), detail::kMaxRecordSize);
-        if (!text || !*text) return std::nullopt;
-        auto parsed = detail::parse_record(**text);
-        if (!parsed || !parsed->insertion || !(*parsed->insertion == *key) || !parsed->auth_prefix ||
-            !parsed->has_auth || detail::card_type_for_label(parsed->label) != CardType::MyNumberCard)
-            return std::nullopt;
-        return std::move(*parsed);
+        return detail::load_insertion_record(*cache, *key);
     }
 
     std::optional<detail::InsertionKey> insertion_key() const
@@ -251,7 +249,13 @@ Result<void> CardSession::Impl::ensure_jpki(apdu::Transaction& tx, Need need)
 
 Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
 {
-    MYNACARD_TRY(const bool known, open_known_insertion(tx));
+    std::optional<Bytes> jpki_chunk;  // EF 000A's first chunk, read from a JPKI AP we selected
+    MYNACARD_TRY(const bool same_insertion, open_known_insertion(tx, &jpki_chunk));
+    bool known = same_insertion;
+    if (!known) {
+        MYNACARD_TRY(const bool known_card, open_known_card(tx, std::move(jpki_chunk)));
+        known = known_card;
+    }
     if (!known) {
         MYNACARD_TRY_VOID(probe_card(tx));
         MYNACARD_TRY_VOID(read_auth_at_open(tx));
@@ -268,7 +272,7 @@ Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
     return {};
 }
 
-Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
+Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx, std::optional<Bytes>* jpki_chunk)
 {
     auto parsed = stored_record();
     if (!parsed) return false;
@@ -276,16 +280,15 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
     // READ BINARY of the auth certificate EF in whatever AP is current disturbs nobody; if its
     // first chunk is the one recorded, this is that card and the JPKI AP is current.
     bool record_sfi = parsed->sfi;
+    std::optional<Bytes> unmatched;  // what the last read returned when it was not the recorded chunk
     const auto read_prefix = [&]() -> Result<std::optional<Bytes>> {
-        auto first = record_sfi ? detail::read_sfi(tx, model, layout::kEfAuthCert, layout::kShortReadChunk)
-                                : detail::read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk,
-                                                         &record_sfi);
-        if (!first) {
-            if (fatal_transport(first.error().code)) return Unexpected{std::move(first).error()};
+        unmatched.reset();
+        MYNACARD_TRY(auto first, detail::read_auth_chunk_here(tx, model, &record_sfi));
+        if (first && detail::sha256_of(*first) != *parsed->auth_prefix) {
+            unmatched = std::move(*first);
             return std::optional<Bytes>{};
         }
-        if (detail::sha256_of(*first) != *parsed->auth_prefix) return std::optional<Bytes>{};
-        return std::optional<Bytes>(std::move(*first));
+        return first;
     };
     MYNACARD_TRY(auto first, read_prefix());
     if (!first) {
@@ -297,7 +300,12 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
             return false;
         }
         MYNACARD_TRY(auto again, read_prefix());
-        if (!again) return false;  // another card: probed in full
+        if (!again) {
+            // Another card (a pcscd restart reused the counter): perhaps one known by its auth
+            // certificate, whose first chunk from the JPKI AP we just selected is at hand.
+            if (jpki_chunk && unmatched && model.jpki_confirmed()) *jpki_chunk = std::move(unmatched);
+            return false;
+        }
         first = std::move(again);
     }
     model.confirmed(Ap::Jpki);
@@ -319,6 +327,71 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx)
             return Unexpected{Errc::CertificateInvalid, "auth certificate on the card does not parse"};
         took_certificate(CertKind::Auth, der, true);
     }
+    return true;
+}
+
+Result<bool> CardSession::Impl::open_known_card(apdu::Transaction& tx, std::optional<Bytes> first)
+{
+    // A new insertion of a card a session of ours probed in full before (issue 9 §4: "a known
+    // card, its identity read first, then the cache, is probed with at most 3 APDUs"). The
+    // identity is the auth certificate's first chunk: it holds the serial number and issuer, so
+    // it names one certificate, which names one card (the key is made in the card); the cache
+    // maps it to the facts (Common AP serial, label, short EF identifiers) recorded by that
+    // probe. Three APDUs, each needed:
+    //  1. SELECT JPKI AP by AID: after a power-on no AP is selected, detection is by AID
+    //     (jpki-card.md §1.2), and no session of ours holds a login in an insertion it has no
+    //     record of (the full probe it replaces selected the Common AP and this one).
+    //  2. READ BINARY EF 000A, first chunk (short EF identifier): the identity, and in the same
+    //     APDU the check of the cached auth certificate (a re-issued one differs in this chunk,
+    //     finds no facts and is probed and read in full; it is never served from the cache).
+    //  3. READ BINARY EF 0008: which certificates are issued, which can change while the card
+    //     stays the same (a signing certificate issued at 15, or revoked and taken away).
+    // The other cached certificates are compared with the card before their first use, as
+    // always. With no such record in the cache (a first card), this is not tried at all.
+    if (!cache || !cache->has_auth_index()) return false;
+    if (!first) {
+        if (auto selected = detail::select_aid(tx, model, Ap::Jpki); !selected) {
+            if (fatal_transport(selected.error().code)) return Unexpected{std::move(selected).error()};
+            return false;
+        }
+        auto read = detail::read_ef_prefix(tx, model, layout::kEfAuthCert, layout::kShortReadChunk, &sfi);
+        if (!read) {
+            if (fatal_transport(read.error().code)) return Unexpected{std::move(read).error()};
+            return false;
+        }
+        first = std::move(*read);
+    }
+    const Bytes digest = detail::sha256_of(*first);
+    auto text = cache->load_text(cache->auth_index_path(digest), detail::kMaxRecordSize);
+    if (!text || !*text) return false;
+    auto parsed = detail::parse_record(**text);
+    if (!parsed || parsed->insertion || !parsed->auth_prefix || *parsed->auth_prefix != digest || !parsed->has_auth ||
+        detail::card_type_for_label(parsed->label) != CardType::MyNumberCard)
+        return false;
+
+    Bytes der;
+    auto cached = cache->load(parsed->identity, CertKind::Auth);
+    if (cached && *cached && matches_card(*first, **cached)) {
+        der = std::move(**cached);
+    } else {
+        // The facts are known but the cached copy is missing or damaged: read the rest now,
+        // while EF 000A is the current EF.
+        MYNACARD_TRY(Bytes read, detail::read_object(tx, der_object_length, {&try_extended, std::move(*first)}));
+        if (!Certificate::from_der(read))
+            return Unexpected{Errc::CertificateInvalid, "auth certificate on the card does not parse"};
+        der = std::move(read);
+    }
+    MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
+    if (!presence.auth) return false;  // EF 0008 disagrees with a readable EF 000A: probed in full
+    sfi = sfi && parsed->sfi;
+    info.type = CardType::MyNumberCard;
+    info.token_label = parsed->label;
+    info.identity = parsed->identity;
+    info.has_sign_certificate = presence.sign;
+    info.has_auth_certificate = presence.auth;
+    auth_index = std::move(**text);
+    load_cached_certificates();
+    took_certificate(CertKind::Auth, der, true);  // keys the insertion record for later sessions
     return true;
 }
 
@@ -425,18 +498,7 @@ Result<void> CardSession::Impl::read_auth_at_open(apdu::Transaction& tx)
     // every use of the card needs the certificate: compare the cached copy (one READ) or read it
     // now, while the JPKI AP is confirmed. Without a cache it is read on first use.
     if (!cache) return {};
-    {
-        for (CertKind kind : {CertKind::Auth, CertKind::AuthCa, CertKind::SignCa, CertKind::Sign}) {
-            if (!cache_allowed(kind) || (kind == CertKind::Sign && !info.has_sign_certificate)) continue;
-            if (certs[index_of(kind)].checked) continue;  // read from the card just now
-            auto loaded = cache->load(info.identity, kind);
-            if (!loaded) {  // CacheInvalid: drop it; read_certificate re-reads and rewrites
-                cache->remove(info.identity, kind);
-            } else if (*loaded) {
-                certs[index_of(kind)] = {std::move(**loaded), false, true};
-            }
-        }
-    }
+    load_cached_certificates();
     if (!info.has_auth_certificate) return {};
     // A full probe in an insertion already recorded (another application changed the selection
     // meanwhile): the record's comparisons still hold when it names this card and auth
@@ -464,6 +526,32 @@ Result<void> CardSession::Impl::read_auth_at_open(apdu::Transaction& tx)
 
 // --- certificates
 
+void CardSession::Impl::load_cached_certificates()
+{
+    for (CertKind kind : {CertKind::Auth, CertKind::AuthCa, CertKind::SignCa, CertKind::Sign}) {
+        if (!cache_allowed(kind) || (kind == CertKind::Sign && !info.has_sign_certificate)) continue;
+        if (certs[index_of(kind)].checked) continue;  // read from the card just now
+        auto loaded = cache->load(info.identity, kind);
+        if (!loaded) {  // CacheInvalid: drop it; read_certificate re-reads and rewrites
+            cache->remove(info.identity, kind);
+        } else if (*loaded) {
+            certs[index_of(kind)] = {std::move(**loaded), false, true};
+        }
+    }
+}
+
+void CardSession::Impl::remember_auth_index(const Bytes& auth_der)
+{
+    // The facts under the digest of the auth certificate's first chunk, for open_known_card in
+    // a later insertion. Written when they change (a first probe, a renewal, EF 0008 changed).
+    if (!cache || info.type != CardType::MyNumberCard) return;
+    detail::CardRecord r = facts();
+    r.auth_prefix = detail::sha256_of(ByteView(auth_der.data(), std::min(auth_der.size(), layout::kShortReadChunk)));
+    std::string text = detail::encode_record(r);
+    if (auth_index && *auth_index == text) return;
+    if (cache->store_text(cache->auth_index_path(*r.auth_prefix), text)) auth_index = std::move(text);
+}
+
 void CardSession::Impl::took_certificate(CertKind kind, const Bytes& der, bool checked_against_card)
 {
     auto& slot = certs[index_of(kind)];
@@ -474,6 +562,7 @@ void CardSession::Impl::took_certificate(CertKind kind, const Bytes& der, bool c
         keys[index_of(kind == CertKind::Auth ? KeyKind::Auth : KeyKind::Sign)] = detail::public_key_of_certificate(der);
     }
     if (!checked_against_card) return;
+    if (kind == CertKind::Auth) remember_auth_index(der);
     // Remember the comparison for other processes meeting this insertion.
     if (const auto key = insertion_key(); key && cache) {
         if (!record || !record->insertion || !(*record->insertion == *key) ||

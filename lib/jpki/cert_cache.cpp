@@ -233,6 +233,21 @@ std::filesystem::path CertCache::insertion_path(const std::string& reader) const
     return m_dir / ("reader-" + to_hex(ByteView(digest.data(), 8)) + ".insertion");
 }
 
+std::filesystem::path CertCache::auth_index_path(ByteView prefix_digest) const
+{
+    return m_dir / ("auth-" + to_hex(prefix_digest.first(std::min<std::size_t>(prefix_digest.size(), 8))) + ".card");
+}
+
+bool CertCache::has_auth_index() const noexcept
+{
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with("auth-") && name.ends_with(".card")) return true;
+    }
+    return false;
+}
+
 Result<std::optional<std::string>> CertCache::load_text(const std::filesystem::path& path, std::size_t max_size) const
 {
     MYNACARD_TRY(auto file, read_private(path, max_size));

@@ -45,6 +45,11 @@ public:
     /// (private regular file of ours, size limit) and the same atomic writes.
     std::filesystem::path facts_path(const CardIdentity& identity) const;
     std::filesystem::path insertion_path(const std::string& reader) const;
+    /// The facts of the card whose auth certificate EF starts with the chunk whose SHA-256 is
+    /// `prefix_digest` (card_record.hpp "known auth certificate").
+    std::filesystem::path auth_index_path(ByteView prefix_digest) const;
+    /// Whether any such file exists (so a new card with an empty cache is not tried by it).
+    bool has_auth_index() const noexcept;
     Result<std::optional<std::string>> load_text(const std::filesystem::path& path, std::size_t max_size) const;
     Result<void> store_text(const std::filesystem::path& path, std::string_view content) const;
     const std::filesystem::path& directory() const noexcept { return m_dir; }

@@ -87,12 +87,13 @@ TEST_CASE("cache: a warm start saves APDUs; files are private", "[jpki][cache]")
         // auth certificate needs (open() reads it while the JPKI AP is confirmed).
         CHECK(cold + 1 == uncached);
         CHECK(warm < cold);
-        // A known card (identity first, then the cache): SELECT Common + READ RECORD + SELECT
-        // JPKI, the label from the cache, EF 0008 read (which certificates are issued may
-        // change); then one READ BINARY (short EF identifier, first chunk) per cached
-        // certificate, compared with the cache; nothing more.
-        CHECK(warm == 4 + 3 * 1);
-        CHECK(warm_reader.card->stats().read_binary == 1 + 3);
+        // A known card (identity first, then the cache): SELECT JPKI + the auth certificate's
+        // first chunk (the identity, which also checks the cached auth certificate) + EF 0008
+        // (which certificates are issued may change); then one READ BINARY (short EF
+        // identifier, first chunk) per other cached certificate, compared with the cache;
+        // nothing more.
+        CHECK(warm == 3 + 2 * 1);
+        CHECK(warm_reader.card->stats().read_binary == 2 + 2);
     }
     CHECK(mode_of(cache_dir) == 0700);
     std::size_t files = 0;
@@ -101,9 +102,10 @@ TEST_CASE("cache: a warm start saves APDUs; files are private", "[jpki][cache]")
         CHECK(mode_of(entry.path()) == 0600);
         CHECK(entry.path().filename().string().find("tmp") == std::string::npos);
     }
-    // auth, auth-ca, sign-ca (the signing certificate is not cached by default) and the card's
-    // facts record (label, presence; card_record.hpp)
-    CHECK(files == 4);
+    // auth, auth-ca, sign-ca (the signing certificate is not cached by default), the card's
+    // facts record (label, presence; card_record.hpp) and the same facts under its auth
+    // certificate's first chunk (how a known card is recognised in a new insertion)
+    CHECK(files == 5);
 }
 
 TEST_CASE("cache: another card is never served this card's data", "[jpki][cache]")
@@ -128,7 +130,7 @@ TEST_CASE("cache: another card is never served this card's data", "[jpki][cache]
         // The stale entries were replaced: a third session is warm again with the new data.
         VirtualReader c({}, second);
         const auto warm = open_and_read_public(c, options(dir.path), second);
-        CHECK(warm == 4 + 3 * 1);
+        CHECK(warm == 3 + 2 * 1);
     }
 }
 
@@ -269,7 +271,8 @@ TEST_CASE("cache: default directory under $XDG_CACHE_HOME", "[jpki][cache]")
     }
     CHECK(std::filesystem::exists(dir.path / "mynacard"));
     CHECK(mode_of(dir.path / "mynacard") == 0700);
-    // The auth certificate (read at open), the auth CA and the card's facts record.
+    // The auth certificate (read at open), the auth CA, the card's facts record and the same
+    // facts under the auth certificate's first chunk.
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path / "mynacard"),
-                        std::filesystem::directory_iterator{}) == 3);
+                        std::filesystem::directory_iterator{}) == 4);
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "cert_cache.hpp"
 #include "mynacard/apdu/trace.hpp"
 #include "session_fixture.hpp"
 
@@ -252,9 +253,12 @@ TEST_CASE("model: a second session in the same insertion sends no SELECT; the fi
         later.insertion->event_count = 5;
         auto third = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), later);
         REQUIRE(third);
-        // Identity first, then the cache (label known): SELECT Common + READ RECORD + SELECT
-        // JPKI + EF 0008, then the cached auth certificate compared with the card.
-        CHECK(third->apdu_count() == 4 + 1);
+        // A known card (issue 9 §4, at most 3): SELECT JPKI + the auth certificate's first
+        // chunk (the identity, and the check of the cached copy) + EF 0008.
+        CHECK(third->apdu_count() == 3);
+        CHECK(third->info().identity.serial == first.info().identity.serial);
+        CHECK(*third->read_certificate(CertKind::Auth) == vcard::TestPki::shared_default().auth_der);
+        CHECK(third->apdu_count() == 3);
     }
     SECTION("another card in the same reader and insertion count (pcscd restarted): not trusted")
     {
@@ -290,4 +294,84 @@ TEST_CASE("model: a corrupt insertion record is ignored and rewritten", "[jpki][
     auto third = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), opts);
     REQUIRE(third);
     CHECK(third->apdu_count() == 1);  // rewritten by the second session
+}
+
+TEST_CASE("model: a known card in a new insertion is probed with at most 3 APDUs", "[jpki][model][insertion]")
+{
+    // Issue 9 §4: "a known card (its identity read first, then the cache) is probed with at
+    // most 3 APDUs", and "a cached certificate is still checked against the card".
+    TempDir dir;
+    const auto& pki = vcard::TestPki::shared_default();
+    SessionOptions opts = options(dir.path);
+    opts.insertion = ReaderInsertion{"Virtual reader 0", 3};
+    vcard::CardOptions card_options = with_rule(vcard::SelectRule::ClearAny);
+    card_options.has_sign_certificate = false;  // an under-15 card
+    {
+        VirtualReader reader(card_options);
+        auto cold = open(reader, opts);
+        CHECK_FALSE(cold.info().has_sign_certificate);
+        REQUIRE(cold.read_certificate(CertKind::AuthCa));
+    }
+    opts.insertion->event_count = 5;  // taken out and put back: a power-on, nothing selected
+
+    SECTION("the same card: SELECT JPKI, the auth certificate's first chunk, EF 0008")
+    {
+        VirtualReader reader(card_options);
+        Recorder trace;
+        auto known = open(reader, opts);
+        CHECK(known.apdu_count() == 3);
+        CHECK(trace.selects_by_aid() == 1);
+        CHECK(reader.card->stats().read_binary == 2);
+        CHECK(known.info().identity.serial == "AB0123456789012");
+        CHECK(known.info().identity.source == "common-ap");
+        CHECK(known.info().token_label == "JPKIAPICCTOKEN2");
+        CHECK_FALSE(known.info().has_sign_certificate);
+        // The auth certificate was checked by the probe; the auth CA is compared on first use.
+        CHECK(*known.read_certificate(CertKind::Auth) == pki.auth_der);
+        CHECK(known.apdu_count() == 3);
+        CHECK(*known.read_certificate(CertKind::AuthCa) == pki.auth_ca_der);
+        CHECK(known.apdu_count() == 4);
+        CHECK(known.verify_pin(PinKind::Auth, secure("1234")));
+        CHECK(known.sign(KeyKind::Auth, digest_info_of(Bytes{1})));
+    }
+    SECTION("a signing certificate issued since: EF 0008 is read in every new insertion")
+    {
+        vcard::CardOptions now = card_options;
+        now.has_sign_certificate = true;
+        VirtualReader reader(now);
+        auto known = open(reader, opts);
+        CHECK(known.apdu_count() == 3);
+        CHECK(known.info().has_sign_certificate);
+    }
+    SECTION("a re-issued auth certificate on the same card is read from the card, never the cache")
+    {
+        vcard::PkiOptions renewed;
+        renewed.auth_serial = 0x7301;
+        const auto other = vcard::TestPki::generate(renewed);
+        VirtualReader reader(card_options, other);
+        auto session = open(reader, opts);
+        CHECK(session.info().identity.serial == "AB0123456789012");
+        CHECK(*session.read_certificate(CertKind::Auth) == other.auth_der);
+        CHECK(session.verify_pin(PinKind::Auth, secure("1234")));
+        CHECK(session.sign(KeyKind::Auth, digest_info_of(Bytes{2})));
+        // Known by its new certificate from now on.
+        opts.insertion->event_count = 7;
+        VirtualReader again(card_options, other);
+        auto known = open(again, opts);
+        CHECK(known.apdu_count() == 3);
+        CHECK(*known.read_certificate(CertKind::Auth) == other.auth_der);
+    }
+    SECTION("a damaged cached auth certificate: the card is still known, the certificate read")
+    {
+        const auto file = detail::CertCache(dir.path).path_for({"AB0123456789012", "common-ap"}, CertKind::Auth);
+        REQUIRE(std::filesystem::exists(file));
+        {
+            std::ofstream out(file, std::ios::binary | std::ios::trunc);
+            out << "garbage";
+        }
+        VirtualReader reader(card_options);
+        auto session = open(reader, opts);
+        CHECK(*session.read_certificate(CertKind::Auth) == pki.auth_der);
+        CHECK(session.apdu_count() > 3);  // the rest of EF 000A
+    }
 }

@@ -1,10 +1,12 @@
 // Threads in one process, several processes signing at once, the application's mutex
 // callbacks, repeated C_Initialize/C_Finalize, and fork.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -282,6 +284,91 @@ TEST_CASE("another process listing the token does not end this process's login (
         const Bytes sig = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("after"));
         CHECK(openssl_verify(der, "sha256", bytes("after"), sig));
     }
+    CHECK(card.card().stats().verify_with_data == 1);
+}
+
+namespace {
+
+struct CardCpRun {
+    int exit_code = -1;
+    std::string output;  ///< stdout and stderr
+    std::vector<std::string> trace;
+};
+
+/// Runs the card-cp binary with `args`, its APDU trace in a file (MYNACARD_TRACE), with this
+/// process's configuration and cache (MYNACARD_CONFIG, XDG_CACHE_HOME set by Env).
+CardCpRun run_card_cp(const std::filesystem::path& dir, const std::vector<std::string>& args)
+{
+    static int n = 0;
+    const std::string trace = (dir / ("card-cp-trace" + std::to_string(++n))).string();
+    const std::string out = (dir / ("card-cp-out" + std::to_string(n))).string();
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        setenv("MYNACARD_TRACE", trace.c_str(), 1);
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+        std::vector<char*> argv{const_cast<char*>(MYNACARD_CARD_CP)};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execv(MYNACARD_CARD_CP, argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CardCpRun run;
+    run.exit_code = WEXITSTATUS(status);
+    std::ifstream o(out);
+    for (std::string line; std::getline(o, line);) run.output += line + "\n";
+    std::ifstream t(trace);
+    for (std::string line; std::getline(t, line);) run.trace.push_back(line);
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("card-cp between this process's login and its signature sends no SELECT by AID (issue 9)")
+{
+    // The strict reading: any SELECT by AID clears every verified PIN (jpki-card.md §7). card-cp
+    // finds the reader without --reader (its discovery must not select the JPKI AP by AID on a
+    // card the module identified in this insertion), lists readers, certificates and the two
+    // JPKI PIN counters; the module's login survives and it signs.
+    Env env;
+    mynacard::vcard::CardOptions options;
+    options.select_rule = mynacard::vcard::SelectRule::ClearAny;
+    VpcdCard card(options);
+    Init init;
+    const CK_SLOT_ID slot = slot_for(card.reader(), false);
+    const CK_SESSION_HANDLE h = open_session(slot);
+    REQUIRE_RV(login(h, "1234"), CKR_OK);
+    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const CK_OBJECT_HANDLE cert = find_one(h, CKO_CERTIFICATE, "JPKI Auth");
+    const Bytes der = attribute(h, cert, CKA_VALUE);
+
+    const std::vector<std::vector<std::string>> commands{
+        {"readers"}, {"--json", "readers"}, {"cert", "list"}, {"pin", "status", "auth", "sign"}};
+    for (const auto& args : commands) {
+        CAPTURE(args);
+        const auto before = card.card().stats();
+        const CardCpRun run = run_card_cp(env.dir.path, args);
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        CHECK_FALSE(run.trace.empty());
+        for (const auto& line : run.trace) {
+            INFO(line);
+            CHECK(line.find("00 A4 04") == std::string::npos);
+        }
+        CHECK(card.card().stats().verify_with_data == before.verify_with_data);
+        CHECK(card.card().verified(0x18));
+    }
+    // The readers listing still names the card (from the insertion record).
+    const CardCpRun listed = run_card_cp(env.dir.path, {"--json", "readers"});
+    CHECK(listed.output.find("JPKIAPICCTOKEN2") != std::string::npos);
+    // Still logged in: signs without a new C_Login.
+    CHECK(session_info(h).state == CKS_RO_USER_FUNCTIONS);
+    const Bytes sig = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("after card-cp"));
+    CHECK(openssl_verify(der, "sha256", bytes("after card-cp"), sig));
     CHECK(card.card().stats().verify_with_data == 1);
 }
 

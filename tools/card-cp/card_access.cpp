@@ -61,7 +61,11 @@ OpenCard open_card(Context& ctx)
                 continue;
             }
             std::string label;
-            auto type = jpki::detect_card(**connected, &label);
+            // A card another process identified in this insertion (the PKCS#11 module in a
+            // browser, say) is recognised from its insertion record with one READ BINARY: no
+            // SELECT by AID, which on a card that ends verification on SELECT would log it out.
+            auto type = jpki::detect_card(**connected, jpki::ReaderInsertion{reader.name, reader.event_count},
+                                          ctx.config().cache, &label);
             if (type && *type == jpki::CardType::MyNumberCard) {
                 transport = std::move(connected).value();
                 open.reader = reader.name;

@@ -27,7 +27,10 @@ int run_readers(Context& ctx)
             auto transport = pcsc.connect(reader.name);
             if (transport) {
                 std::string label;
-                auto type = jpki::detect_card(**transport, &label);
+                // No SELECT by AID on a card a process of ours identified in this insertion
+                // (issue 9 §1): it could end that process's login.
+                auto type = jpki::detect_card(**transport, jpki::ReaderInsertion{reader.name, reader.event_count},
+                                              ctx.config().cache, &label);
                 if (type) {
                     entry["card_type"] = card_type_id(*type);
                     if (!label.empty()) entry["label"] = label;

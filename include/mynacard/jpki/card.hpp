@@ -76,6 +76,14 @@ struct SessionOptions {
 /// Detects the card type by application, never by ATR (§1.2): SELECT the JPKI AID and read
 /// the label in EF 0006. Used by reader listings.
 Result<CardType> detect_card(apdu::Transport& transport, std::string* label = nullptr);
+/// detect_card for a program that meets a card other processes may be using (issue 9 §1 "Other
+/// processes"): a card a CardSession identified in this insertion (`insertion`, with the record
+/// CardSession::open keeps next to the cache of `cache`) is confirmed with one READ BINARY in
+/// whatever AP is current, and no SELECT by AID is sent, so another process's login survives
+/// on a card that ends verification on SELECT. Otherwise (no record, or the card does not show
+/// the recorded content) as detect_card.
+Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& insertion, const CacheOptions& cache,
+                             std::string* label = nullptr);
 
 class CardSession {
 public:
