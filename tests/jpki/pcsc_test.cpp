@@ -165,6 +165,45 @@ TEST_CASE("pcsc: warm start with the cache", "[jpki][pcsc][cache]")
     CHECK(warm < cold);
 }
 
+TEST_CASE("pcsc: a known card taken out and put back is probed with 3 APDUs", "[jpki][pcsc][cache]")
+{
+    // Issue 9 §4 through pcscd + vpcd: a known card in a new insertion (pcsc-lite's event
+    // counter moved, the card was powered up again) is probed with SELECT JPKI + the auth
+    // certificate's first chunk (its identity and the check of the cached copy) + EF 0008.
+    TempDir dir;
+    vcard::VpcdCard card;
+    auto ctx = context();
+    const auto insertion = [&]() {
+        auto readers = ctx.list_readers();
+        REQUIRE(readers);
+        for (const auto& r : *readers)
+            if (r.name == card.reader() && r.card_present) return ReaderInsertion{r.name, r.event_count};
+        FAIL("no card in " << card.reader());
+        return ReaderInsertion{};
+    };
+    SessionOptions opts = options(dir.path);
+    opts.insertion = insertion();
+    std::uint64_t cold = 0;
+    {
+        auto session = open_pcsc(ctx, card.reader(), opts);
+        cold = session.apdu_count();
+    }
+    REQUIRE(card.remove_card());
+    REQUIRE(card.insert_card());
+    const auto again = insertion();
+    CHECK(again.event_count != opts.insertion->event_count);
+    opts.insertion = again;
+    const auto before = card.card().stats();
+    auto session = open_pcsc(ctx, card.reader(), opts);
+    std::cout << "[known card/pcsc] open: first insertion " << cold << " APDUs, the next one " << session.apdu_count()
+              << "\n";
+    CHECK(session.apdu_count() == 3);
+    CHECK(card.card().stats().apdus - before.apdus == 3);
+    CHECK(card.card().stats().selects - before.selects == 1);
+    CHECK(*session.read_certificate(CertKind::Auth) == vcard::TestPki::shared_default().auth_der);
+    CHECK(session.apdu_count() == 3);
+}
+
 #ifdef MYNACARD_EXAMPLE_PATH
 TEST_CASE("pcsc: the example program lists, prints subjects and signs a file", "[jpki][pcsc][example]")
 {
