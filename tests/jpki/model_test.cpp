@@ -375,3 +375,56 @@ TEST_CASE("model: a known card in a new insertion is probed with at most 3 APDUs
         CHECK(session.apdu_count() > 3);  // the rest of EF 000A
     }
 }
+
+TEST_CASE("model: detect_card with the insertion record sends no SELECT by AID", "[jpki][model][insertion]")
+{
+    // What card-cp's reader discovery and `card-cp readers` use (issue 9 §1 "Other processes"):
+    // a card a session identified in this insertion is recognised with one READ BINARY.
+    TempDir dir;
+    SessionOptions opts = options(dir.path);
+    opts.insertion = ReaderInsertion{"Virtual reader 0", 3};
+    VirtualReader reader(with_rule(vcard::SelectRule::ClearAny));
+    auto first = open(reader, opts);
+    REQUIRE(first.verify_pin(PinKind::Auth, secure("1234")));
+
+    vcard::VirtualCardTransport other(reader.card);
+    Recorder trace;
+    std::string label;
+    auto before = reader.card->stats().apdus;
+    auto type = detect_card(other, *opts.insertion, opts.cache, &label);
+    REQUIRE(type);
+    CHECK(*type == CardType::MyNumberCard);
+    CHECK(label == "JPKIAPICCTOKEN2");
+    CHECK(reader.card->stats().apdus - before == 1);
+    CHECK(trace.selects_by_aid() == 0);
+    CHECK(first.sign(KeyKind::Auth, digest_info_of(Bytes{3})));  // the login survived
+
+    SECTION("another insertion: detected by AID")
+    {
+        ReaderInsertion later = *opts.insertion;
+        later.event_count = 4;
+        type = detect_card(other, later, opts.cache, &label);
+        REQUIRE(type);
+        CHECK(*type == CardType::MyNumberCard);
+        CHECK(trace.selects_by_aid() == 1);
+    }
+    SECTION("the card shows no AP (powered off and on): detected by AID")
+    {
+        reader.card->power_off();
+        reader.card->power_on();
+        before = reader.card->stats().apdus;
+        type = detect_card(other, *opts.insertion, opts.cache, &label);
+        REQUIRE(type);
+        CHECK(*type == CardType::MyNumberCard);
+        CHECK(trace.selects_by_aid() == 1);
+        CHECK(reader.card->stats().apdus - before == 1 + 2);
+    }
+    SECTION("no cache: detected by AID")
+    {
+        CacheOptions none;
+        none.enabled = false;
+        type = detect_card(other, *opts.insertion, none, &label);
+        REQUIRE(type);
+        CHECK(trace.selects_by_aid() == 1);
+    }
+}
