@@ -389,9 +389,14 @@ Result<bool> CardSession::Impl::open_known_card(apdu::Transaction& tx, std::opti
     info.identity = parsed->identity;
     info.has_sign_certificate = presence.sign;
     info.has_auth_certificate = presence.auth;
+    // The PSS probe's answer is kept with the facts; the probe (learn_pss) runs here only when
+    // they lack it, as it would in the full probe.
+    if (parsed->pss) info.pss = *parsed->pss ? SchemeSupport::Yes : SchemeSupport::No;
+    MYNACARD_TRY_VOID(learn_pss(tx));
     auth_index = std::move(**text);
     load_cached_certificates();
-    took_certificate(CertKind::Auth, der, true);  // keys the insertion record for later sessions
+    // Keys the insertion record for later sessions, and rewrites these facts if they changed.
+    took_certificate(CertKind::Auth, der, true);
     return true;
 }
 
@@ -457,6 +462,8 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         took_certificate(CertKind::Auth, der, true);  // now that the identity names the cache entry
     }
     MYNACARD_TRY_VOID(learn_pss(tx));
+    // The fallback identity took the auth certificate before the probe: its facts now have it.
+    if (auto& auth = certs[index_of(CertKind::Auth)]; auth.checked && auth.der) remember_auth_index(*auth.der);
     if (cache) {
         const detail::CardRecord now = facts();
         if (!known || detail::encode_record(*known) != detail::encode_record(now))
@@ -486,6 +493,7 @@ void CardSession::Impl::scheme_refused(SignScheme scheme)
     info.pss = SchemeSupport::No;
     if (!cache) return;
     (void)cache->store_text(cache->facts_path(info.identity), detail::encode_record(facts()));
+    if (auto& auth = certs[index_of(CertKind::Auth)]; auth.der) remember_auth_index(*auth.der);
     if (record) {
         record->pss = false;
         save_record();
