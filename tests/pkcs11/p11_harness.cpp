@@ -225,6 +225,19 @@ bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
     return v[0] == CK_TRUE;
 }
 
+CK_SESSION_HANDLE logged_in_session(const std::string& reader, bool sign)
+{
+    const CK_SESSION_HANDLE h = open_session(slot_for(reader, sign));
+    REQUIRE(rv_name(login(h, sign ? "ABC123" : "1234")) == "CKR_OK");
+    return h;
+}
+
+KeySession logged_in_key(const std::string& reader, bool sign)
+{
+    const CK_SESSION_HANDLE h = logged_in_session(reader, sign);
+    return {h, find_one(h, CKO_PRIVATE_KEY, sign ? "JPKI Sign" : "JPKI Auth")};
+}
+
 CK_SESSION_HANDLE auth_signature_begun(CK_SLOT_ID slot)
 {
     const CK_SESSION_HANDLE h = open_session(slot);
@@ -233,6 +246,16 @@ CK_SESSION_HANDLE auth_signature_begun(CK_SLOT_ID slot)
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     REQUIRE(rv_name(fl()->C_SignInit(h, &m, key)) == "CKR_OK");
     return h;
+}
+
+CK_RV sign_begun(CK_SESSION_HANDLE h, const Bytes& data, Bytes& sig)
+{
+    sig.assign(256, 0);
+    CK_ULONG n = sig.size();
+    Bytes in = data;
+    const CK_RV rv = fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n);
+    sig.resize(n);
+    return rv;
 }
 
 void check_signature_lost(CK_SESSION_HANDLE h, const std::string& data)

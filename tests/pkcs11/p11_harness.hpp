@@ -77,9 +77,21 @@ bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
 
 /// C_SignInit + C_Sign, REQUIRE success.
 Bytes sign(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, const Bytes& data);
+/// A new session of `reader`'s auth (or `sign`) token logged in as the user with the virtual
+/// card's default PIN (1234 / ABC123); REQUIREs CKR_OK.
+CK_SESSION_HANDLE logged_in_session(const std::string& reader, bool sign);
+/// Such a session and the token's private key ("JPKI Auth" / "JPKI Sign").
+struct KeySession {
+    CK_SESSION_HANDLE h;
+    CK_OBJECT_HANDLE key;
+};
+KeySession logged_in_key(const std::string& reader, bool sign);
 /// A session on `slot` logged in with the auth PIN 1234 and a CKM_SHA256_RSA_PKCS signature
 /// begun with the "JPKI Auth" key: the state in which the removal tests pull the card away.
 CK_SESSION_HANDLE auth_signature_begun(CK_SLOT_ID slot);
+/// C_Sign of `data` in the signature begun on `h`, into `sig` (256 bytes, cut to what the module
+/// wrote); the CK_RV as it is, for the tests that expect a refusal.
+CK_RV sign_begun(CK_SESSION_HANDLE h, const Bytes& data, Bytes& sig);
 /// The card (or its reader, or pcscd) went away under `h` mid-signature: C_Sign answers
 /// CKR_DEVICE_REMOVED and the session is closed (PKCS#11 v2.40 §5.1: a removed token's
 /// sessions end), so it is CKR_SESSION_HANDLE_INVALID afterwards.

@@ -289,9 +289,7 @@ TEST_CASE("C_GetAttributeValue walks every entry (§5.7 rules 1-5)")
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     const CK_OBJECT_HANDLE cert = find_one(h, CKO_CERTIFICATE, "JPKI Auth");
 
     SECTION("sensitive and invalid types next to good ones")
@@ -334,8 +332,7 @@ TEST_CASE("C_FindObjects with any template")
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
+    const CK_SESSION_HANDLE h = logged_in_session(card.reader(), false);
     CK_OBJECT_CLASS cert_class = CKO_CERTIFICATE;
     CHECK(find(h, {{CKA_CLASS, &cert_class, sizeof cert_class}}).size() == 2);
     unsigned char id = 0x01;

@@ -25,12 +25,7 @@ CK_RV sign_with_sign_key(CK_SESSION_HANDLE h, const Bytes& data, Bytes& sig, CK_
     if (init_rv != nullptr) *init_rv = init;
     if (init != CKR_OK) return init;
     if (CK_RV rv = login(h, "ABC123", CKU_CONTEXT_SPECIFIC); rv != CKR_OK) return rv;
-    sig.assign(256, 0);
-    CK_ULONG n = sig.size();
-    Bytes in = data;
-    const CK_RV rv = fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n);
-    sig.resize(n);
-    return rv;
+    return sign_begun(h, data, sig);
 }
 
 }  // namespace
@@ -40,9 +35,7 @@ TEST_CASE("defaults: with no configuration and no revocation source the signing 
     DefaultEnv env;  // no file: every default
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     CHECK(bool_attribute(h, key, CKA_SIGN));
     CHECK(bool_attribute(h, key, CKA_ALWAYS_AUTHENTICATE));
     const Bytes data = bytes("新規ユーザーの署名");
@@ -61,9 +54,7 @@ TEST_CASE("defaults: the unknown status is visible in ulDeviceError and the modu
     std::ofstream(env.config_path) << "[log]\nlevel = info\nfile = " << env.log_path.string() << "\n";
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     REQUIRE_RV(fl()->C_SignInit(h, &m, key), CKR_OK);
     CHECK(session_info(h).ulDeviceError == dev::kUnknownWarned);
@@ -84,9 +75,7 @@ TEST_CASE("defaults: definite bad news is still refused (an expired signing cert
     const auto pki = mynacard::vcard::TestPki::generate(pki_options);
     VpcdCard card(CardOptions{}, pki);
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     CHECK_RV(fl()->C_SignInit(h, &m, key), CKR_KEY_FUNCTION_NOT_PERMITTED);
     CHECK(session_info(h).ulDeviceError == dev::kExpired);

@@ -170,9 +170,7 @@ TEST_CASE("a reset by another application logs the tokens out; nothing is re-sen
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     {
         // Another PC/SC client power-cycles the card.
         auto ctx = mynacard::apdu::PcscContext::establish();

@@ -103,9 +103,7 @@ TEST_CASE("C_Sign, C_SignUpdate, C_SignFinal of the wrong form end the operation
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     Bytes data = bytes("sign me"), sig(256);
     const auto signatures = card.card().stats().signatures;

@@ -273,9 +273,7 @@ TEST_CASE("the signing key wants a context-specific login per signature")
     VpcdCard card;
     Init init;
     const Bytes cert = card.card().pki().sign_der;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     Bytes data = bytes("契約書 v1");
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     Bytes sig(256);
@@ -303,9 +301,7 @@ TEST_CASE("sign_always_authenticate = false: one login, many signatures")
     Env env("[pkcs11]\nsign_always_authenticate = false\n");
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     CHECK_FALSE(bool_attribute(h, key, CKA_ALWAYS_AUTHENTICATE));
     const Bytes data = bytes("two signatures, one password");
     for (int i = 0; i < 2; ++i)
@@ -367,9 +363,7 @@ TEST_CASE("a suspended certificate: C_SignInit refuses with the reason in ulDevi
     Env env("[local]\nsuspended_list = " + list.string() + "\n[trust]\nanchors = " +
             (lists.path / "pki" / "auth_ca.pem").string() + ", " + (lists.path / "pki" / "sign_ca.pem").string() + "\n");
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Sign");
+    const auto [h, key] = logged_in_key(card.reader(), true);
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     CHECK_RV(fl()->C_SignInit(h, &m, key), CKR_KEY_FUNCTION_NOT_PERMITTED);
     CHECK(session_info(h).ulDeviceError == mynacard::revocation::device_error::kLocallySuspended);
@@ -383,8 +377,7 @@ TEST_CASE("a suspended certificate: C_SignInit refuses with the reason in ulDevi
     CHECK(session_info(h).ulDeviceError == mynacard::revocation::device_error::kLoginRefusedRevoked);
     CHECK(card.card().stats().verify_with_data == verifies);
     // The auth key of the same card is not suspended.
-    const CK_SESSION_HANDLE ha = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(ha, "1234"), CKR_OK);
+    const CK_SESSION_HANDLE ha = logged_in_session(card.reader(), false);
     const Bytes data = bytes("auth still works");
     CHECK(openssl_verify(card.card().pki().auth_der, "SHA256", data,
                          sign(ha, CKM_SHA256_RSA_PKCS, find_one(ha, CKO_PRIVATE_KEY, "JPKI Auth"), data)));

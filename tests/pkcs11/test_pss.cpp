@@ -119,9 +119,7 @@ TEST_CASE("pss: a card without P1=04 lists nothing PSS and refuses the mechanism
         CHECK_RV(fl()->C_GetMechanismInfo(slot, CKM_RSA_PKCS_PSS, &info), CKR_MECHANISM_INVALID);
         CHECK_RV(fl()->C_GetMechanismInfo(slot, CKM_SHA256_RSA_PKCS_PSS, &info), CKR_MECHANISM_INVALID);
     }
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     CHECK_FALSE(contains(allowed(h, key), CKM_RSA_PKCS_PSS));
     CHECK(contains(allowed(h, key), CKM_SHA256_RSA_PKCS));
     const auto commands = card.card().stats().sign_commands;
@@ -160,9 +158,7 @@ TEST_CASE("pss: a card with P1=04 lists both mechanisms, probed without a PIN")
     CHECK(stats.sign_commands == 1);  // one probe for the card, both tokens
     CHECK(stats.verify_with_data == 0);
     CHECK(stats.signatures == 0);
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     const CK_OBJECT_HANDLE pub = find_one(h, CKO_PUBLIC_KEY, "JPKI Auth");
     for (CK_OBJECT_HANDLE o : {key, pub}) {
         CHECK(contains(allowed(h, o), CKM_RSA_PKCS_PSS));
@@ -176,9 +172,7 @@ TEST_CASE("pss: CKM_SHA256_RSA_PKCS_PSS and CKM_RSA_PKCS_PSS sign; OpenSSL verif
     Env env;
     VpcdCard card(pss_card(true));
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     const Bytes cert = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
     const Bytes message = bytes("TLS 1.3, client CertificateVerify");
 
@@ -216,9 +210,8 @@ TEST_CASE("pss: CKM_SHA256_RSA_PKCS_PSS and CKM_RSA_PKCS_PSS sign; OpenSSL verif
         const auto sigs = card.card().stats().signatures;
         for (std::size_t len : {31u, 33u, 51u}) {
             REQUIRE_RV(sign_init_pss(h, CKM_RSA_PKCS_PSS, key), CKR_OK);
-            Bytes in(len, 1), out(256);
-            CK_ULONG n = out.size();
-            CHECK_RV(fl()->C_Sign(h, in.data(), in.size(), out.data(), &n), CKR_DATA_LEN_RANGE);
+            Bytes out;
+            CHECK_RV(sign_begun(h, Bytes(len, 1), out), CKR_DATA_LEN_RANGE);
         }
         CHECK(card.card().stats().signatures == sigs);
     }
@@ -246,16 +239,13 @@ TEST_CASE("pss: CKM_SHA256_RSA_PKCS_PSS and CKM_RSA_PKCS_PSS sign; OpenSSL verif
     }
     SECTION("the sign key signs PSS too (sign token)")
     {
-        const CK_SESSION_HANDLE hs = open_session(slot_for(card.reader(), true));
-        REQUIRE_RV(login(hs, "ABC123"), CKR_OK);
-        const CK_OBJECT_HANDLE skey = find_one(hs, CKO_PRIVATE_KEY, "JPKI Sign");
+        const auto [hs, skey] = logged_in_key(card.reader(), true);
         const Bytes scert = attribute(hs, find_one(hs, CKO_CERTIFICATE, "JPKI Sign"), CKA_VALUE);
         REQUIRE_RV(sign_init_pss(hs, CKM_SHA256_RSA_PKCS_PSS, skey), CKR_OK);
         if (bool_attribute(hs, skey, CKA_ALWAYS_AUTHENTICATE))
             REQUIRE_RV(login(hs, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
-        Bytes msg = message, sig(256);
-        CK_ULONG n = sig.size();
-        REQUIRE_RV(fl()->C_Sign(hs, msg.data(), msg.size(), sig.data(), &n), CKR_OK);
+        Bytes sig;
+        REQUIRE_RV(sign_begun(hs, message, sig), CKR_OK);
         CHECK(pss_verifies(scert, message, sig));
     }
 }
@@ -265,9 +255,7 @@ TEST_CASE("pss: parameters other than SHA-256 / MGF1-SHA-256 / salt 32 are CKR_M
     Env env;
     VpcdCard card(pss_card(true));
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    const auto [h, key] = logged_in_key(card.reader(), false);
     for (CK_MECHANISM_TYPE type : {CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS}) {
         CAPTURE(type);
         CHECK_RV(sign_init_pss(h, type, key, {CKM_SHA_1, CKG_MGF1_SHA256, 32}), CKR_MECHANISM_PARAM_INVALID);
@@ -281,9 +269,8 @@ TEST_CASE("pss: parameters other than SHA-256 / MGF1-SHA-256 / salt 32 are CKR_M
         // Nothing is active after a refused init.
         REQUIRE_RV(sign_init_pss(h, type, key), CKR_OK);
         CHECK_RV(sign_init_pss(h, type, key), CKR_OPERATION_ACTIVE);
-        Bytes hash = sha("SHA256", bytes("x")), sig(256);
-        CK_ULONG n = sig.size();
-        REQUIRE_RV(fl()->C_Sign(h, hash.data(), hash.size(), sig.data(), &n), CKR_OK);
+        Bytes sig;
+        REQUIRE_RV(sign_begun(h, sha("SHA256", bytes("x")), sig), CKR_OK);
     }
     CHECK(card.card().stats().signatures == 2);
 }
@@ -302,9 +289,8 @@ TEST_CASE("pss: a card that passed the probe and later answers 6A86 loses PSS: C
     mynacard::vcard::Faults faults;
     faults.sw_for_ins[0x2A] = 0x6A86;
     card.card().set_faults(faults);
-    Bytes msg = bytes("refused"), sig(256);
-    CK_ULONG n = sig.size();
-    CHECK_RV(fl()->C_Sign(h, msg.data(), msg.size(), sig.data(), &n), CKR_MECHANISM_INVALID);
+    Bytes sig;
+    CHECK_RV(sign_begun(h, bytes("refused"), sig), CKR_MECHANISM_INVALID);
     card.card().set_faults({});
     // From now on this card has no PSS: not listed, not allowed, refused at C_SignInit.
     CHECK_FALSE(contains(mechanism_list(slot), CKM_RSA_PKCS_PSS));

@@ -274,6 +274,19 @@ TEST_CASE("pcscd restarted under an open session: CKR_DEVICE_REMOVED, then a wor
 
 namespace {
 
+/// C_Finalize, then C_Initialize at once, under `waiter` (a thread in C_WaitForSlotEvent): it
+/// returns CKR_CRYPTOKI_NOT_INITIALIZED within 3 s and never waits on the new module. Finalizes.
+void check_finalize_ends_waiter(std::future<CK_RV>& waiter)
+{
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+    REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
+    REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
+    CHECK_RV(waiter.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+}
+
 /// A thread blocked in C_WaitForSlotEvent; C_Finalize, then C_Initialize at once (NSS's
 /// SECMOD_CancelWait at Firefox shutdown): the old waiter returns CKR_CRYPTOKI_NOT_INITIALIZED
 /// promptly, never waits on the new module, and touches nothing freed (ASan build).
@@ -286,13 +299,7 @@ void finalize_under_waiter(std::chrono::milliseconds settle)
     });
     std::this_thread::sleep_for(settle);
     REQUIRE(waiter.wait_for(0s) == std::future_status::timeout);
-    const auto start = std::chrono::steady_clock::now();
-    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
-    REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
-    REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
-    CHECK_RV(waiter.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
-    CHECK(std::chrono::steady_clock::now() - start < 3s);
-    REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+    check_finalize_ends_waiter(waiter);
 }
 
 }  // namespace
@@ -323,13 +330,7 @@ TEST_CASE("C_Finalize while C_WaitForSlotEvent waits across a pcscd restart, the
         std::this_thread::sleep_for(300ms);
         restart_pcscd(i % 2 ? "stop" : "1");  // the waiter's context dies under it
         std::this_thread::sleep_for(std::chrono::milliseconds(100 * i));
-        const auto start = std::chrono::steady_clock::now();
-        REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
-        REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
-        REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
-        CHECK_RV(waiter.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
-        CHECK(std::chrono::steady_clock::now() - start < 3s);
-        REQUIRE_RV(fl()->C_Finalize(nullptr), CKR_OK);
+        check_finalize_ends_waiter(waiter);
         restart_pcscd("1");
     }
 }

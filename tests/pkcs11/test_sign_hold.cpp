@@ -93,16 +93,6 @@ CK_OBJECT_HANDLE begin_sign_key_signature(CK_SESSION_HANDLE h)
     return key;
 }
 
-CK_RV finish_signature(CK_SESSION_HANDLE h, const Bytes& data, Bytes& sig)
-{
-    sig.assign(256, 0);
-    CK_ULONG n = sig.size();
-    Bytes in = data;
-    const CK_RV rv = fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n);
-    sig.resize(n);
-    return rv;
-}
-
 }  // namespace
 
 TEST_CASE("sign hold: another process cannot sign with the signing key after the login or the signature")
@@ -110,8 +100,7 @@ TEST_CASE("sign hold: another process cannot sign with the signing key after the
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
+    const CK_SESSION_HANDLE h = logged_in_session(card.reader(), true);
     // The login read the signing certificate and ended the password's verified state.
     CHECK_FALSE(card.card().verified(kSignPin));
     CHECK(finish(start_rogue(card.reader())) == 0);
@@ -123,7 +112,7 @@ TEST_CASE("sign hold: another process cannot sign with the signing key after the
         begin_sign_key_signature(h);
         REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
         Bytes sig;
-        REQUIRE_RV(finish_signature(h, data, sig), CKR_OK);
+        REQUIRE_RV(sign_begun(h, data, sig), CKR_OK);
         CHECK(openssl_verify(card.card().pki().sign_der, "SHA256", data, sig));
         CHECK_FALSE(card.card().verified(kSignPin));
         CHECK(finish(start_rogue(card.reader())) == 0);
@@ -136,8 +125,7 @@ TEST_CASE("sign hold: while a signature is pending another process waits, then f
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
+    const CK_SESSION_HANDLE h = logged_in_session(card.reader(), true);
     begin_sign_key_signature(h);
     REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
     CHECK(card.card().verified(kSignPin));  // verified, but held by us
@@ -146,7 +134,7 @@ TEST_CASE("sign hold: while a signature is pending another process waits, then f
     CHECK_FALSE(exited_yet(rogue));  // blocked in SCardBeginTransaction behind our hold
     Bytes sig;
     const Bytes data = bytes("pending");
-    REQUIRE_RV(finish_signature(h, data, sig), CKR_OK);
+    REQUIRE_RV(sign_begun(h, data, sig), CKR_OK);
     CHECK(finish(rogue) == 0);
     CHECK(card.card().stats().signatures == 1);
 }
@@ -156,8 +144,7 @@ TEST_CASE("sign hold: a C_Sign that never comes: the hold ends after signature_h
     Env env("[pkcs11]\nsignature_hold.seconds = 1\n");
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE h = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
+    const CK_SESSION_HANDLE h = logged_in_session(card.reader(), true);
     begin_sign_key_signature(h);
     REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
     // No call into the module: the watchdog ends the hold and powers the card down.
@@ -168,11 +155,11 @@ TEST_CASE("sign hold: a C_Sign that never comes: the hold ends after signature_h
     // like every C_Sign but a size query, ends the operation, §5.11); a new one signs.
     Bytes sig;
     const Bytes data = bytes("late");
-    CHECK_RV(finish_signature(h, data, sig), CKR_USER_NOT_LOGGED_IN);
+    CHECK_RV(sign_begun(h, data, sig), CKR_USER_NOT_LOGGED_IN);
     CHECK(card.card().stats().signatures == 0);
     begin_sign_key_signature(h);
     REQUIRE_RV(login(h, "ABC123", CKU_CONTEXT_SPECIFIC), CKR_OK);
-    REQUIRE_RV(finish_signature(h, data, sig), CKR_OK);
+    REQUIRE_RV(sign_begun(h, data, sig), CKR_OK);
     CHECK(openssl_verify(card.card().pki().sign_der, "SHA256", data, sig));
 }
 
@@ -181,9 +168,8 @@ TEST_CASE("sign hold: the operation ending or the session closing ends the hold"
     Env env;
     VpcdCard card;
     Init init;
+    const CK_SESSION_HANDLE h = logged_in_session(card.reader(), true);
     const CK_SLOT_ID slot = slot_for(card.reader(), true);
-    const CK_SESSION_HANDLE h = open_session(slot);
-    REQUIRE_RV(login(h, "ABC123"), CKR_OK);
     SECTION("an operation ended by an error")
     {
         begin_sign_key_signature(h);
@@ -212,11 +198,8 @@ TEST_CASE("sign hold: the other token's login ends with the signature and says s
     Env env;
     VpcdCard card;
     Init init;
-    const CK_SESSION_HANDLE ha = open_session(slot_for(card.reader(), false));
-    REQUIRE_RV(login(ha, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE auth_key = find_one(ha, CKO_PRIVATE_KEY, "JPKI Auth");
-    const CK_SESSION_HANDLE hs = open_session(slot_for(card.reader(), true));
-    REQUIRE_RV(login(hs, "ABC123"), CKR_OK);  // powers the card down: the auth login is gone
+    const auto [ha, auth_key] = logged_in_key(card.reader(), false);
+    logged_in_session(card.reader(), true);  // the sign login powers the card down: the auth login is gone
     CHECK(session_info(ha).state == CKS_RO_PUBLIC_SESSION);
     CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
     CHECK_RV(fl()->C_SignInit(ha, &m, auth_key), CKR_USER_NOT_LOGGED_IN);
