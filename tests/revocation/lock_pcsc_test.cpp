@@ -86,6 +86,29 @@ struct SignInitThread {
     }
 };
 
+/// The start of every case here: a new session of `slot` logs in with the auth PIN and its
+/// C_SignInit of the auth key runs on another thread until `responder` has accepted that look-up
+/// (its first: each case, and each Catch2 section, starts with a fresh responder).
+struct WaitingSignInit {
+    const CK_SESSION_HANDLE h;
+    const CK_OBJECT_HANDLE key;
+    const SteadyClock::time_point started;  // after the login, just before C_SignInit
+    SignInitThread thread;
+
+    WaitingSignInit(CK_SLOT_ID slot, const revtest::HttpServer& responder)
+        : h(p11test::open_session(slot)), key(auth_key_logged_in(h)), started(SteadyClock::now()), thread(h, key)
+    {
+        REQUIRE(wait_requests(responder, 1));
+    }
+
+private:
+    static CK_OBJECT_HANDLE auth_key_logged_in(CK_SESSION_HANDLE h)
+    {
+        REQUIRE_RV(p11test::login(h, kAuthPin), CKR_OK);
+        return p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
+    }
+};
+
 constexpr auto kPrompt = std::chrono::milliseconds(1000);  // "at once", with room for a loaded CI machine
 
 }  // namespace
@@ -98,14 +121,8 @@ TEST_CASE("a hanging OCSP responder holds up only the C_SignInit that asks it, a
     VpcdCard card;
     p11test::Init init;
     const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE signer = p11test::open_session(slot);
     const CK_SESSION_HANDLE other = p11test::open_session(slot);
-    REQUIRE_RV(p11test::login(signer, kAuthPin), CKR_OK);
-    const CK_OBJECT_HANDLE key = p11test::find_one(signer, CKO_PRIVATE_KEY, "JPKI Auth");
-
-    const auto started = SteadyClock::now();
-    SignInitThread waiting(signer, key);
-    REQUIRE(wait_requests(silent, 1));  // the C_SignInit thread is now waiting for the responder
+    WaitingSignInit signer(slot, silent);  // its C_SignInit thread is now waiting for the responder
 
     // Meanwhile other calls of other threads (here: this one) are not held up.
     CHECK(timed([] { CHECK(p11test::slot_list(true).size() >= 1); }) < kPrompt);
@@ -116,23 +133,23 @@ TEST_CASE("a hanging OCSP responder holds up only the C_SignInit that asks it, a
               CHECK(p11test::find(other, tmpl).size() >= 1);
           }) < kPrompt);
     CHECK(timed([&] { (void)p11test::session_info(other); }) < kPrompt);
-    CHECK_FALSE(waiting.returned.load());  // all of that happened while C_SignInit was waiting
+    CHECK_FALSE(signer.thread.returned.load());  // all of that happened while C_SignInit was waiting
 
     // fail-open-warn: allowed with the warning once the responder timed out.
-    CHECK_RV(waiting.result.get(), CKR_OK);
-    CHECK(SteadyClock::now() - started >= std::chrono::seconds(kTimeoutSeconds - 1));
-    CHECK(p11test::session_info(signer).ulDeviceError == dev::kUnknownWarned);
+    CHECK_RV(signer.thread.result.get(), CKR_OK);
+    CHECK(SteadyClock::now() - signer.started >= std::chrono::seconds(kTimeoutSeconds - 1));
+    CHECK(p11test::session_info(signer.h).ulDeviceError == dev::kUnknownWarned);
     const Bytes data = p11test::bytes("lock test");
     CK_ULONG len = 512;
     Bytes sig(len);
-    REQUIRE_RV(fl()->C_Sign(signer, const_cast<CK_BYTE_PTR>(data.data()), static_cast<CK_ULONG>(data.size()),
+    REQUIRE_RV(fl()->C_Sign(signer.h, const_cast<CK_BYTE_PTR>(data.data()), static_cast<CK_ULONG>(data.size()),
                             sig.data(), &len),
                CKR_OK);
 
     // Within unknown_cache.seconds: no network request, no wait.
     CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-    CHECK(timed([&] { CHECK_RV(fl()->C_SignInit(signer, &mech, key), CKR_OK); }) < kPrompt);
-    CHECK(p11test::session_info(signer).ulDeviceError == dev::kUnknownWarned);
+    CHECK(timed([&] { CHECK_RV(fl()->C_SignInit(signer.h, &mech, signer.key), CKR_OK); }) < kPrompt);
+    CHECK(p11test::session_info(signer.h).ulDeviceError == dev::kUnknownWarned);
     CHECK(silent.requests() == 1);
 }
 
@@ -143,52 +160,33 @@ TEST_CASE("C_CloseSession, card removal and C_Finalize while C_SignInit waits fo
     // Unknown not remembered: every C_SignInit below asks the responder.
     Setup setup(silent.url("/ocsp"), 0);
     VpcdCard card;
-    int expected_requests = 0;
+    p11test::Init init;
+    const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
+    WaitingSignInit signer(slot, silent);
 
     SECTION("the session is closed meanwhile: CKR_SESSION_HANDLE_INVALID, no operation left behind")
     {
-        p11test::Init init;
-        const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
-        const CK_SESSION_HANDLE h = p11test::open_session(slot);
-        REQUIRE_RV(p11test::login(h, kAuthPin), CKR_OK);
-        const CK_OBJECT_HANDLE key = p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-        SignInitThread waiting(h, key);
-        REQUIRE(wait_requests(silent, ++expected_requests));
-        CHECK(timed([&] { CHECK_RV(fl()->C_CloseSession(h), CKR_OK); }) < kPrompt);
-        CHECK_RV(waiting.result.get(), CKR_SESSION_HANDLE_INVALID);
+        CHECK(timed([&] { CHECK_RV(fl()->C_CloseSession(signer.h), CKR_OK); }) < kPrompt);
+        CHECK_RV(signer.thread.result.get(), CKR_SESSION_HANDLE_INVALID);
         // The token still works.
         const CK_SESSION_HANDLE again = p11test::open_session(slot);
         CHECK(p11test::find(again).size() >= 1);
     }
     SECTION("another thread logs out meanwhile: CKR_USER_NOT_LOGGED_IN")
     {
-        p11test::Init init;
-        const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
-        const CK_SESSION_HANDLE h = p11test::open_session(slot);
-        REQUIRE_RV(p11test::login(h, kAuthPin), CKR_OK);
-        const CK_OBJECT_HANDLE key = p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-        SignInitThread waiting(h, key);
-        REQUIRE(wait_requests(silent, ++expected_requests));
-        CHECK(timed([&] { CHECK_RV(fl()->C_Logout(h), CKR_OK); }) < kPrompt);
-        CHECK_RV(waiting.result.get(), CKR_USER_NOT_LOGGED_IN);
+        CHECK(timed([&] { CHECK_RV(fl()->C_Logout(signer.h), CKR_OK); }) < kPrompt);
+        CHECK_RV(signer.thread.result.get(), CKR_USER_NOT_LOGGED_IN);
     }
     SECTION("the card is removed meanwhile: the session is gone, nothing is signed")
     {
-        p11test::Init init;
-        const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
-        const CK_SESSION_HANDLE h = p11test::open_session(slot);
-        REQUIRE_RV(p11test::login(h, kAuthPin), CKR_OK);
-        const CK_OBJECT_HANDLE key = p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-        SignInitThread waiting(h, key);
-        REQUIRE(wait_requests(silent, ++expected_requests));
         REQUIRE(card.remove_card());
         // The module notices on its next look at the readers (this thread's C_GetSlotList).
         CHECK(timed([] { (void)p11test::slot_list(true); }) < kPrompt);
-        const CK_RV rv = waiting.result.get();
+        const CK_RV rv = signer.thread.result.get();
         INFO(p11test::rv_name(rv));
         CHECK((rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED));
         CK_SESSION_INFO info{};
-        CHECK_RV(fl()->C_GetSessionInfo(h, &info), CKR_SESSION_HANDLE_INVALID);
+        CHECK_RV(fl()->C_GetSessionInfo(signer.h, &info), CKR_SESSION_HANDLE_INVALID);
         REQUIRE(card.insert_card());
     }
 }
@@ -200,14 +198,9 @@ TEST_CASE("C_Finalize while C_SignInit waits for the responder: prompt (the look
     Setup setup(silent.url("/ocsp"), 0, 20);  // a timeout C_Finalize must not wait out
     VpcdCard card;
     REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
-    const CK_SLOT_ID slot = p11test::slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE h = p11test::open_session(slot);
-    REQUIRE_RV(p11test::login(h, kAuthPin), CKR_OK);
-    const CK_OBJECT_HANDLE key = p11test::find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-    SignInitThread waiting(h, key);
-    REQUIRE(wait_requests(silent, 1));
+    WaitingSignInit signer(p11test::slot_for(card.reader(), false), silent);
     CHECK(timed([] { CHECK_RV(fl()->C_Finalize(nullptr), CKR_OK); }) < std::chrono::seconds(5));
-    CHECK_RV(waiting.result.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
+    CHECK_RV(signer.thread.result.get(), CKR_CRYPTOKI_NOT_INITIALIZED);
     // And the module can be initialised again at once.
     REQUIRE_RV(fl()->C_Initialize(nullptr), CKR_OK);
     CHECK(p11test::slot_list(true).size() >= 1);

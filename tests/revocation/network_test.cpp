@@ -75,6 +75,24 @@ void no_proxies(EnvGuard& env)
         env.unset(name);
 }
 
+/// The environment without proxy variables, for the lifetime of the object that derives from it.
+struct NoProxies {
+    EnvGuard env;
+    NoProxies() { no_proxies(env); }
+};
+
+/// The start of the hanging-responder tests: no proxies, and a NetLab whose only source is an
+/// OCSP responder (`silent`) that accepts connections and never answers, asked with `timeout`.
+struct SilentResponderLab : NoProxies, NetLab {
+    HttpServer silent{[](const HttpRequest&) { return HttpReply{}; }, HttpServer::Mode::Silent};
+
+    explicit SilentResponderLab(std::chrono::seconds timeout)
+    {
+        config.ocsp.url = silent.url("/");
+        config.ocsp.timeout = timeout;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("https: OCSP and a CRL from a local TLS responder whose CA is [revocation] ca_file")
@@ -179,19 +197,14 @@ TEST_CASE("redirects are not followed")
 
 TEST_CASE("Unknown is remembered for unknown_cache.seconds: a hanging responder costs one timeout")
 {
-    EnvGuard env;
-    no_proxies(env);
-    NetLab lab;
-    HttpServer silent([](const HttpRequest&) { return HttpReply{}; }, HttpServer::Mode::Silent);
-    lab.config.ocsp.url = silent.url("/");
-    lab.config.ocsp.timeout = std::chrono::seconds(1);
+    SilentResponderLab lab(std::chrono::seconds(1));
     lab.config.revocation.unknown_cache = std::chrono::seconds(60);
     auto checker = lab.checker();
 
     auto first = checker->status(lab.good.x509(), "");
     CHECK(first.status == CertStatus::Unknown);
     CHECK(first.detail.find("timed out") != std::string::npos);
-    CHECK(silent.requests() == 1);
+    CHECK(lab.silent.requests() == 1);
 
     const auto start = Clock::now();
     lab.now += 59;
@@ -199,32 +212,27 @@ TEST_CASE("Unknown is remembered for unknown_cache.seconds: a hanging responder 
     CHECK(second.status == CertStatus::Unknown);
     CHECK(second.detail.find("(cached)") != std::string::npos);
     CHECK(Clock::now() - start < std::chrono::milliseconds(500));
-    CHECK(silent.requests() == 1);  // no network request
+    CHECK(lab.silent.requests() == 1);  // no network request
 
     lab.now += 2;  // past unknown_cache: asked again
     (void)checker->status(lab.good.x509(), "");
-    CHECK(silent.requests() == 2);
+    CHECK(lab.silent.requests() == 2);
 
     // 0 = never remembered.
     lab.config.revocation.unknown_cache = std::chrono::seconds(0);
     auto uncached = lab.checker();
     (void)uncached->status(lab.good.x509(), "");
     (void)uncached->status(lab.good.x509(), "");
-    CHECK(silent.requests() == 4);
+    CHECK(lab.silent.requests() == 4);
 }
 
 TEST_CASE("a look-up in progress blocks neither known_bad nor other callers; concurrent checks share it")
 {
-    EnvGuard env;
-    no_proxies(env);
-    NetLab lab;
-    HttpServer silent([](const HttpRequest&) { return HttpReply{}; }, HttpServer::Mode::Silent);
-    lab.config.ocsp.url = silent.url("/");
-    lab.config.ocsp.timeout = std::chrono::seconds(3);
+    SilentResponderLab lab(std::chrono::seconds(3));
     auto checker = lab.checker();
 
     auto a = std::async(std::launch::async, [&] { return checker->status(lab.good.x509(), ""); });
-    while (silent.requests() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (lab.silent.requests() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     // While the responder hangs: known_bad (what C_Login asks) answers at once.
     const auto start = Clock::now();
     CHECK_FALSE(checker->known_bad(lab.good.x509(), "").has_value());
@@ -235,21 +243,16 @@ TEST_CASE("a look-up in progress blocks neither known_bad nor other callers; con
     auto rb = b.get();
     CHECK(ra.status == CertStatus::Unknown);
     CHECK(rb.status == CertStatus::Unknown);
-    CHECK(silent.requests() == 1);
+    CHECK(lab.silent.requests() == 1);
 }
 
 TEST_CASE("cancel() aborts a look-up in progress and is not cached as the certificate's status")
 {
-    EnvGuard env;
-    no_proxies(env);
-    NetLab lab;
-    HttpServer silent([](const HttpRequest&) { return HttpReply{}; }, HttpServer::Mode::Silent);
-    lab.config.ocsp.url = silent.url("/");
-    lab.config.ocsp.timeout = std::chrono::seconds(20);
+    SilentResponderLab lab(std::chrono::seconds(20));
     auto checker = lab.checker();
     const auto start = Clock::now();
     auto a = std::async(std::launch::async, [&] { return checker->status(lab.good.x509(), ""); });
-    while (silent.requests() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (lab.silent.requests() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     checker->cancel();
     auto r = a.get();
     CHECK(Clock::now() - start < std::chrono::seconds(5));
@@ -259,5 +262,5 @@ TEST_CASE("cancel() aborts a look-up in progress and is not cached as the certif
     auto later = checker->status(lab.good.x509(), "");
     CHECK(later.status == CertStatus::Unknown);
     CHECK(later.detail.find("(cached)") == std::string::npos);
-    CHECK(silent.requests() == 1);
+    CHECK(lab.silent.requests() == 1);
 }
