@@ -190,6 +190,17 @@ constexpr const char* kSelectAuthKey = "00 A4 02 0C 02 00 17";
 constexpr const char* kPssProbe = "80 2A 04 80 20 68 E4 91 0E AF 92 71 DE 79 09 A6 74 A3 2D 4A EA"
                                   " F1 92 4F 6D CD E9 A0 71 9B 3C 50 DA D0 48 30 03 00";
 
+/// How every open of a new card begins (issue 9 §4: the identity first): SELECT of the Common AP,
+/// its record 01 (tag 01, length 1C: `content`, 28 characters), then SELECT of the JPKI AP.
+ScriptedTransport& expect_identity_then_jpki(ScriptedTransport& script, std::string_view content)
+{
+    Bytes record{0x01, 0x1C};
+    for (char c : content) record.push_back(static_cast<std::uint8_t>(c));
+    return script.expect(kSelectCommon, "9000")
+        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
+        .expect(kSelectJpki, "9000");
+}
+
 std::string label_hex(std::string_view label)
 {
     Bytes b(label.begin(), label.end());
@@ -231,11 +242,7 @@ TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no
     // EF identifier (jpki-card.md §1.5), one APDU each instead of SELECT EF + READ BINARY.
     auto card = std::make_unique<ScriptedTransport>();
     auto& script = *card;
-    Bytes record{0x01, 0x1C};
-    for (char c : std::string("AB012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
-    script.expect(kSelectCommon, "9000")
-        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
-        .expect(kSelectJpki, "9000")
+    expect_identity_then_jpki(script, "AB012345678901213101" "20351231")
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
         .expect("00 B0 88 00 03", "00 8F 00 9000")
         .expect(kSelectAuthKey, "9000")
@@ -264,11 +271,7 @@ TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF
 {
     auto card = std::make_unique<ScriptedTransport>();
     auto& script = *card;
-    Bytes record{0x01, 0x1C};
-    for (char c : std::string("AB012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
-    script.expect(kSelectCommon, "9000")
-        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
-        .expect(kSelectJpki, "9000")
+    expect_identity_then_jpki(script, "AB012345678901213101" "20351231")
         .expect("00 B0 86 00 20", "6A86")
         .expect("00 A4 02 0C 02 00 06", "9000")
         .expect("00 B0 00 00 20", label_hex("JPKIAPICCTOKEN2"))
@@ -288,11 +291,7 @@ TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate
 {
     auto card = std::make_unique<ScriptedTransport>();
     auto& script = *card;
-    Bytes record{0x01, 0x1C};
-    for (char c : std::string("XY012345678901213101" "20351231")) record.push_back(static_cast<std::uint8_t>(c));
-    script.expect(kSelectCommon, "9000")
-        .expect("00 B2 01 0C 00", to_hex(record) + "9000")
-        .expect(kSelectJpki, "9000")
+    expect_identity_then_jpki(script, "XY012345678901213101" "20351231")
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
         .expect("00 B0 88 00 03", "6A82")
         .expect("00 A4 02 0C 02 00 08", "6A82")
