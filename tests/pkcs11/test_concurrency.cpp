@@ -237,6 +237,15 @@ int run_helper(const std::vector<std::string>& args, const std::string& trace = 
     return WEXITSTATUS(status);
 }
 
+/// The card of the strict reading the two issue 9 cases below are about: any SELECT by AID
+/// clears every verified PIN (jpki-card.md §7).
+mynacard::vcard::CardOptions strict_card()
+{
+    mynacard::vcard::CardOptions options;
+    options.select_rule = mynacard::vcard::SelectRule::ClearAny;
+    return options;
+}
+
 }  // namespace
 
 TEST_CASE("another process listing the token does not end this process's login (issue 9)")
@@ -245,16 +254,10 @@ TEST_CASE("another process listing the token does not end this process's login (
     // process that loads the module and lists the tokens of a card another process identified
     // in this insertion must send no SELECT by AID: the logged-in process still signs.
     Env env;
-    mynacard::vcard::CardOptions options;
-    options.select_rule = mynacard::vcard::SelectRule::ClearAny;
-    VpcdCard card(options);
+    VpcdCard card(strict_card());
     Init init;
-    const CK_SLOT_ID slot = slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE h = open_session(slot);
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-    const CK_OBJECT_HANDLE cert = find_one(h, CKO_CERTIFICATE, "JPKI Auth");
-    const Bytes der = attribute(h, cert, CKA_VALUE);
+    const auto [h, key] = logged_in_key(card.reader(), false);
+    const Bytes der = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
     const Bytes first = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("before"));
     CHECK(openssl_verify(der, "sha256", bytes("before"), first));
 
@@ -335,16 +338,10 @@ TEST_CASE("card-cp between this process's login and its signature sends no SELEC
     // card the module identified in this insertion), lists readers, certificates and the two
     // JPKI PIN counters; the module's login survives and it signs.
     Env env;
-    mynacard::vcard::CardOptions options;
-    options.select_rule = mynacard::vcard::SelectRule::ClearAny;
-    VpcdCard card(options);
+    VpcdCard card(strict_card());
     Init init;
-    const CK_SLOT_ID slot = slot_for(card.reader(), false);
-    const CK_SESSION_HANDLE h = open_session(slot);
-    REQUIRE_RV(login(h, "1234"), CKR_OK);
-    const CK_OBJECT_HANDLE key = find_one(h, CKO_PRIVATE_KEY, "JPKI Auth");
-    const CK_OBJECT_HANDLE cert = find_one(h, CKO_CERTIFICATE, "JPKI Auth");
-    const Bytes der = attribute(h, cert, CKA_VALUE);
+    const auto [h, key] = logged_in_key(card.reader(), false);
+    const Bytes der = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
 
     const std::vector<std::vector<std::string>> commands{
         {"readers"}, {"--json", "readers"}, {"cert", "list"}, {"pin", "status", "auth", "sign"}};
