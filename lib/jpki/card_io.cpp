@@ -299,7 +299,7 @@ Result<Bytes> compute_signature(apdu::Transaction& tx, CardModel& model, KeyKind
     MYNACARD_TRY(auto rsp, apdu::transceive(tx, apdu::Command::jpki_compute_signature(
                                                     input, static_cast<std::uint8_t>(scheme))));
     if (rsp.sw.value == kSwSecurityStatus) {
-        model.forget_login(key);
+        model.signature_refused(key);
         return Error(Errc::NotLoggedIn, rsp.sw.value,
                      std::string(to_string(key)) + " key: the card says the PIN is not verified");
     }

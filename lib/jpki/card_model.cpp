@@ -22,7 +22,7 @@ void CardModel::reset(std::uint64_t epoch) noexcept
     m_ap.reset();
     m_confirmed = false;
     m_ef.reset();
-    m_login = {};
+    forget_logins();
     for (auto& c : m_counters)
         if (c && c->from_login) c.reset();
 }
@@ -33,7 +33,7 @@ void CardModel::selected_ap(Ap ap) noexcept
     m_confirmed = true;
     m_ef.reset();
     // jpki-card.md §7: any SELECT by AID may end every verification on the card.
-    m_login = {};
+    forget_logins();
     for (auto& c : m_counters)
         if (c && c->from_login) c.reset();
 }
@@ -57,9 +57,25 @@ void CardModel::selected_ef(std::uint16_t fid) noexcept
     m_ef = fid;
 }
 
+void CardModel::signed_with(KeyKind key) noexcept
+{
+    m_signed[index(key)] = true;
+    if (m_signature_ends_login) forget_login(key);
+}
+
+void CardModel::signature_refused(KeyKind key) noexcept
+{
+    if (m_login[index(key)] && m_signed[index(key)]) m_signature_ends_login = true;
+    forget_login(key);
+}
+
 void CardModel::verified(PinKind kind) noexcept
 {
-    if (kind != PinKind::Kenhojo) m_login[index(kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign)] = true;
+    if (kind != PinKind::Kenhojo) {
+        const KeyKind key = kind == PinKind::Auth ? KeyKind::Auth : KeyKind::Sign;
+        m_login[index(key)] = true;
+        m_signed[index(key)] = false;  // a new login: none of its signatures ran yet
+    }
     PinStatus status;
     status.kind = kind;
     status.max_tries = max_tries(kind);

@@ -12,7 +12,11 @@
 //    (`ap_confirmed()`) by content only the JPKI AP holds (its token label, a certificate
 //    already compared with the card, a signature that verifies) or by our own SELECT;
 //  - SELECT EF, READ BINARY and an empty VERIFY are assumed to leave verified PINs alone (no
-//    source suggests otherwise; every implementation selects EFs between VERIFY and 80 2A).
+//    source suggests otherwise; every implementation selects EFs between VERIFY and 80 2A);
+//  - whether a signature uses up its key's verification is open too (§7): a login is assumed to
+//    survive its signatures until the card shows otherwise (a 69 82 to a signature in a login
+//    that already signed); from then on every signature ends its login in the model, so the
+//    tokens show it gone at once instead of meeting 69 82 again.
 #pragma once
 
 #include <array>
@@ -59,8 +63,29 @@ public:
     // --- logins (a VERIFY of ours that the card accepted, not yet known to be gone)
     bool logged_in(KeyKind key) const noexcept { return m_login[index(key)]; }
     bool any_login() const noexcept { return m_login[0] || m_login[1]; }
-    void forget_login(KeyKind key) noexcept { m_login[index(key)] = false; }
-    void forget_logins() noexcept { m_login = {}; }
+    void forget_login(KeyKind key) noexcept
+    {
+        m_login[index(key)] = false;
+        m_signed[index(key)] = false;
+    }
+    void forget_logins() noexcept
+    {
+        m_login = {};
+        m_signed = {};
+    }
+
+    // --- what a signature does to its login (jpki-card.md §7)
+    /// Our 80 2A with `key` answered a signature that verified. Ends the login in the model
+    /// once the card has shown that signatures use up the verification.
+    void signed_with(KeyKind key) noexcept;
+    /// The card answered 69 82 to our 80 2A with `key` while the model held the login. If a
+    /// signature of ours already ran in that login (no SELECT by AID, reset or VERIFY since),
+    /// the card has shown that a signature may use up the verification: learned for good. (On
+    /// a card that ends verification on re-SELECT, another application's SELECT of the JPKI AP
+    /// between our two signatures looks the same; the cost of learning wrongly is a login per
+    /// signature, never a wrong answer.) Forgets the login either way.
+    void signature_refused(KeyKind key) noexcept;
+    bool signatures_use_up_login() const noexcept { return m_signature_ends_login; }
 
     // --- PIN counters
     /// VERIFY (with the PIN) answered 9000: logged in, and the counter is back at its maximum.
@@ -86,6 +111,8 @@ private:
     bool m_confirmed = false;
     std::optional<std::uint16_t> m_ef;
     std::array<bool, 2> m_login{};
+    std::array<bool, 2> m_signed{};  ///< a signature of ours ran in the current login
+    bool m_signature_ends_login = false;
     std::array<std::optional<Counter>, 3> m_counters;
     std::uint64_t m_epoch = 0;
 };

@@ -6,6 +6,7 @@
 #include "card_io.hpp"
 #include "layout.hpp"
 #include "mynacard/apdu/command.hpp"
+#include "mynacard/jpki/supported.hpp"
 
 namespace mynacard::jpki::detail {
 namespace {
@@ -88,7 +89,7 @@ std::optional<CardRecord> load_insertion_record(const CertCache& cache, const In
     if (!text || !*text) return std::nullopt;
     auto parsed = parse_record(**text);
     if (!parsed || !parsed->insertion || !(*parsed->insertion == key) || !parsed->auth_prefix || !parsed->has_auth ||
-        card_type_for_label(parsed->label) != CardType::MyNumberCard)
+        !is_jpki_ic_card(card_type_for_label(parsed->label)))
         return std::nullopt;
     return std::move(*parsed);
 }

@@ -23,7 +23,10 @@
 //    answer is NotLoggedIn (or MalformedResponse for a signature that fails the check): never a
 //    wrong signature;
 //  - another application that re-selected the JPKI AP: a card that drops verification answers
-//    6982 -> NotLoggedIn; one that keeps it signs.
+//    6982 -> NotLoggedIn; one that keeps it signs;
+//  - a card whose signature uses up the verification (§7): the next signature answers 6982 ->
+//    NotLoggedIn, never a silent re-VERIFY; the model learns it from that answer and from then
+//    on ends the login with each signature, so the tokens show it gone at once.
 //
 // Certificates. The identity read at open() (Common AP serial, §1.14) picks the cache entries.
 // A cached certificate is compared with the card's first chunk before its first use in a
@@ -49,6 +52,7 @@
 #include "mynacard/apdu/trace.hpp"
 #include "mynacard/jpki/digest.hpp"
 #include "mynacard/jpki/pin.hpp"
+#include "mynacard/jpki/supported.hpp"
 #include "signature_check.hpp"
 
 namespace mynacard::jpki {
@@ -310,7 +314,7 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx, std:
     }
     model.confirmed(Ap::Jpki);
     sfi = record_sfi;
-    info.type = CardType::MyNumberCard;
+    info.type = detail::card_type_for_label(parsed->label);
     info.token_label = parsed->label;
     info.identity = parsed->identity;
     info.has_sign_certificate = parsed->has_sign;
@@ -366,7 +370,7 @@ Result<bool> CardSession::Impl::open_known_card(apdu::Transaction& tx, std::opti
     if (!text || !*text) return false;
     auto parsed = detail::parse_record(**text);
     if (!parsed || parsed->insertion || !parsed->auth_prefix || *parsed->auth_prefix != digest || !parsed->has_auth ||
-        detail::card_type_for_label(parsed->label) != CardType::MyNumberCard)
+        !is_jpki_ic_card(detail::card_type_for_label(parsed->label)))
         return false;
 
     Bytes der;
@@ -384,7 +388,7 @@ Result<bool> CardSession::Impl::open_known_card(apdu::Transaction& tx, std::opti
     MYNACARD_TRY(auto presence, detail::read_presence(tx, model, &sfi));
     if (!presence.auth) return false;  // EF 0008 disagrees with a readable EF 000A: probed in full
     sfi = sfi && parsed->sfi;
-    info.type = CardType::MyNumberCard;
+    info.type = detail::card_type_for_label(parsed->label);
     info.token_label = parsed->label;
     info.identity = parsed->identity;
     info.has_sign_certificate = presence.sign;
@@ -416,7 +420,7 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         if (text && *text) {
             auto parsed = detail::parse_record(**text);
             if (parsed && parsed->identity.serial == common->serial && parsed->identity.source == common->source &&
-                detail::card_type_for_label(parsed->label) == CardType::MyNumberCard)
+                is_jpki_ic_card(detail::card_type_for_label(parsed->label)))
                 known = std::move(*parsed);
         }
     }
@@ -425,7 +429,7 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         // signing certificate may receive one later; one may be taken away), so EF 0008 is read
         // in every new insertion (below).
         info.token_label = known->label;
-        info.type = CardType::MyNumberCard;
+        info.type = detail::card_type_for_label(known->label);
         sfi = known->sfi;
         if (known->pss) info.pss = *known->pss ? SchemeSupport::Yes : SchemeSupport::No;
     } else {
@@ -437,7 +441,7 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
         }
         info.token_label = *label;
         info.type = detail::card_type_for_label(*label);
-        if (info.type != CardType::MyNumberCard) {
+        if (!is_jpki_ic_card(info.type)) {
             if (label->empty())
                 return Unexpected{Errc::NotSupported, "no JPKI application (or no token EF 0006) on this card"};
             return Unexpected{Errc::NotSupported, "token label \"" + *label + "\" (" + to_string(info.type) +
@@ -464,6 +468,13 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
     MYNACARD_TRY_VOID(learn_pss(tx));
     // The fallback identity took the auth certificate before the probe: its facts now have it.
     if (auto& auth = certs[index_of(CertKind::Auth)]; auth.checked && auth.der) remember_auth_index(*auth.der);
+    // Without the Common AP the insertion record was written before the probe (when the auth
+    // certificate gave the identity): the probe's answer goes into it too, or the next process
+    // of this insertion would neither know nor ask.
+    if (record && info.pss != SchemeSupport::Unknown && record->pss != (info.pss == SchemeSupport::Yes)) {
+        record->pss = info.pss == SchemeSupport::Yes;
+        save_record();
+    }
     if (cache) {
         const detail::CardRecord now = facts();
         if (!known || detail::encode_record(*known) != detail::encode_record(now))
@@ -552,7 +563,7 @@ void CardSession::Impl::remember_auth_index(const Bytes& auth_der)
 {
     // The facts under the digest of the auth certificate's first chunk, for open_known_card in
     // a later insertion. Written when they change (a first probe, a renewal, EF 0008 changed).
-    if (!cache || info.type != CardType::MyNumberCard) return;
+    if (!cache || !is_jpki_ic_card(info.type)) return;
     detail::CardRecord r = facts();
     r.auth_prefix = detail::sha256_of(ByteView(auth_der.data(), std::min(auth_der.size(), layout::kShortReadChunk)));
     std::string text = detail::encode_record(r);
@@ -730,6 +741,9 @@ Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, Byt
         return Unexpected{std::move(checked).error()};
     }
     model.confirmed(Ap::Jpki);  // only the JPKI AP holds this key
+    // On a card that has shown that a signature uses up the verification (card_model.hpp),
+    // this ends the login: logged_in() says so before the next signature meets 69 82.
+    model.signed_with(key);
     return signature;
 }
 

@@ -41,6 +41,28 @@ TEST_CASE("ATR: historical bytes of the My Number card ATRs", "[apdu][atr]")
     CHECK_FALSE(atr::declares_extended_length(juki));
 }
 
+TEST_CASE("ATR: every ATR of jpki-card.md §1.2 - only JPKI (02) declares extended length", "[apdu][atr]")
+{
+    // What the virtual card's switch matrix relies on to fold the ATRs into few runs: the module
+    // reads nothing else from an ATR (detection is by AID).
+    const std::pair<const char*, bool> atrs[] = {
+        {"3B E0 00 FF 81 31 FE 45 14", false},
+        {"3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B", true},
+        {"3B C5 FF 81 31 FB 45 80 73 C6 01 00 00", false},
+        {"3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 00 D1 D6", false},
+        {"3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 B3 A1 15", false},
+        {"3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F", false},
+        {"3B 88 80 01 00 00 41 E0 B3 81 A1 00 3B", false},
+        {"3B 88 80 01 00 4B 51 FF 00 81 D1 00 BC", false},
+        {"3B 88 80 01 00 4B 51 FF B3 81 D1 00 0F", false},
+        {"3B 88 80 01 00 00 14 E0 B3 81 91 00 5E", false},
+    };
+    for (const auto& [text, extended] : atrs) {
+        CAPTURE(text);
+        CHECK(atr::declares_extended_length(hex(text)) == extended);
+    }
+}
+
 TEST_CASE("ATR: category 00 with a status indicator, and malformed ATRs", "[apdu][atr]")
 {
     // T0 = 08: no interface bytes, 8 historical bytes: 00 | 73 00 00 40 | status 3 bytes.

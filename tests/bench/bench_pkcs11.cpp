@@ -5,6 +5,10 @@
 // C_Initialize, the operation, C_Finalize), so "cold" really starts from nothing and the RSS
 // is that module's.
 //   bench_pkcs11 OUR_MODULE [OPENSC_MODULE]
+//   bench_pkcs11 --switches OUR_MODULE [OPENSC_MODULE]
+// With --switches: the three rows of issue 9 §4 (pkcs11-tool-like -O with an empty cache, -O
+// again, login + one signature with the cache warm) for the default card and for each switch of
+// the virtual card (card_switches.hpp), both modules side by side.
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
 #include <sys/resource.h>
@@ -206,15 +210,97 @@ Measurement measure(VpcdCard& card, const char* module, Operation op, const std:
     return m;
 }
 
+/// The card of every run: no added latency unless MYNACARD_BENCH_APDU_MS says so.
+mynacard::vcard::CardOptions bench_options()
+{
+    // MYNACARD_BENCH_APDU_MS: latency the virtual card adds to every APDU. 0 measures the
+    // host side (module, pcscd, vpcd); ~12 models a contact reader (jpki-card.md, OpenSC#3169).
+    mynacard::vcard::CardOptions options;
+    const char* latency = std::getenv("MYNACARD_BENCH_APDU_MS");
+    options.apdu_latency = std::chrono::milliseconds(latency ? std::strtol(latency, nullptr, 10) : 0);
+    return options;
+}
+
+using Modules = std::vector<std::pair<std::string, std::string>>;
+
+/// Every switch of the card alone, the ATRs of jpki-card.md §1.2 folded into the two the module
+/// can tell apart (tools/dev/switch-matrix.sh says why).
+std::vector<std::string> bench_switches()
+{
+    std::vector<std::string> out{""};
+    for (const auto& doc : mynacard::vcard::known_switches()) {
+        if (doc.name == "atr=<hex>") {
+            out.push_back("atr=3BC5FF8131FB458073C6010000");
+            out.push_back("atr=3B888001000005E0B381A1007F");
+        } else {
+            out.push_back(doc.name);
+        }
+    }
+    return out;
+}
+
+/// Number of failed operations of our module.
+int run_switches(const Modules& modules, const std::filesystem::path& base)
+{
+    std::printf("virtual card latency per APDU: %lld ms; -O = every slot, every object's class, "
+                "label and value; login+sign = C_Login + one CKM_SHA256_RSA_PKCS (cache warm)\n",
+                static_cast<long long>(bench_options().apdu_latency.count()));
+    std::printf("%-30s %-12s", "switch", "operation");
+    for (const auto& [name, path] : modules) std::printf(" | %-8s %5s %7s %8s", name.c_str(), "APDUs", "ms", "peakRSS");
+    std::printf("\n");
+    int failures = 0;
+    for (const std::string& sw : bench_switches()) {
+        mynacard::vcard::CardOptions options = bench_options();
+        if (!sw.empty()) mynacard::vcard::apply_switch(options, sw);
+        VpcdCard card(options);
+        struct Row { const char* label; Operation op; bool fresh_cache; };
+        const Row rows[] = {{"-O cold", Operation::ListObjects, true},
+                            {"-O warm", Operation::ListObjects, false},
+                            {"login+sign", Operation::LoginSign, false}};
+        std::vector<std::vector<Measurement>> results(modules.size());
+        for (std::size_t i = 0; i < modules.size(); ++i) {
+            const auto home = base / ("switch-" + std::to_string(i));
+            std::filesystem::create_directories(home);
+            std::filesystem::remove_all(home / ".cache");
+            for (const Row& row : rows) {
+                if (row.fresh_cache) std::filesystem::remove_all(home / ".cache");
+                results[i].push_back(measure(card, modules[i].second.c_str(), row.op, home));
+            }
+        }
+        for (std::size_t r = 0; r < std::size(rows); ++r) {
+            std::printf("%-30s %-12s", sw.empty() ? "(default)" : sw.c_str(), rows[r].label);
+            std::string notes;
+            for (std::size_t i = 0; i < modules.size(); ++i) {
+                const Measurement& m = results[i][r];
+                std::printf(" | %-8s %5llu %7.1f %6ldkB", modules[i].first.c_str(),
+                            static_cast<unsigned long long>(m.apdus), m.ms, m.rss_kb);
+                if (m.result != "ok") {
+                    notes += "  " + modules[i].first + " " + m.result;
+                    if (i == 0) ++failures;
+                }
+            }
+            std::printf("%s\n", notes.c_str());
+        }
+        std::fflush(stdout);
+    }
+    return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
+    bool switches = false;
+    if (argc > 1 && std::string(argv[1]) == "--switches") {
+        switches = true;
+        --argc;
+        ++argv;
+    }
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s OUR_MODULE [OPENSC_MODULE]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [--switches] OUR_MODULE [OPENSC_MODULE]\n", argv[0]);
         return 2;
     }
-    std::vector<std::pair<std::string, std::string>> modules{{"mynacard", argv[1]}};
+    Modules modules{{"mynacard", argv[1]}};
     if (argc > 2 && std::filesystem::exists(argv[2])) modules.emplace_back("opensc", argv[2]);
 
     const std::filesystem::path base = std::filesystem::temp_directory_path() /
@@ -226,11 +312,18 @@ int main(int argc, char** argv)
     }
     setenv("MYNACARD_CONFIG", (base / "mynacard.conf").c_str(), 1);
 
-    // MYNACARD_BENCH_APDU_MS: latency the virtual card adds to every APDU. 0 measures the
-    // host side (module, pcscd, vpcd); ~12 models a contact reader (jpki-card.md, OpenSC#3169).
-    mynacard::vcard::CardOptions options;
-    const char* latency = std::getenv("MYNACARD_BENCH_APDU_MS");
-    options.apdu_latency = std::chrono::milliseconds(latency ? std::strtol(latency, nullptr, 10) : 0);
+    if (switches) {
+        const int failures = run_switches(modules, base);
+        std::error_code ec;
+        std::filesystem::remove_all(base, ec);
+        // Printed, not asserted: like every benchmark this judges nothing. Whether the module
+        // works with each switch is the switch matrix's job (tools/dev/switch-matrix.sh), which
+        // also knows the switches still waiting for a fix.
+        if (failures) std::printf("bench: %d operation(s) of mynacard failed (see the rows)\n", failures);
+        return 0;
+    }
+
+    const mynacard::vcard::CardOptions options = bench_options();
     std::printf("virtual card latency per APDU: %lld ms\n",
                 static_cast<long long>(options.apdu_latency.count()));
     VpcdCard card(options);

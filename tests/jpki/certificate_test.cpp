@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "mynacard/jpki/certificate.hpp"
+#include "mynacard/jpki/supported.hpp"
 #include "session_fixture.hpp"
 
 using namespace mynacard;
@@ -164,13 +165,39 @@ TEST_CASE("identity: falls back to the auth certificate without a Common AP reco
 
 TEST_CASE("other tokens are refused with their label", "[jpki][detect]")
 {
+    for (const char* label : {"JPKIAPGPSETOKEN", "JPKIAPIOSTOKEN", "SOMEOTHERTOKEN"}) {
+        CAPTURE(label);
+        vcard::CardOptions card_options;
+        card_options.token_label = label;
+        VirtualReader reader(card_options);
+        auto session = CardSession::open(reader.take(), options());
+        REQUIRE_FALSE(session);
+        CHECK(session.error().code == Errc::NotSupported);
+        CHECK(session.error().context.find(label) != std::string::npos);
+    }
+}
+
+TEST_CASE("the older label JPKIAPICCTOKEN opens like JPKIAPICCTOKEN2 (same JPKI AP)", "[jpki][detect]")
+{
     vcard::CardOptions card_options;
     card_options.token_label = "JPKIAPICCTOKEN";
     VirtualReader reader(card_options);
-    auto session = CardSession::open(reader.take(), options());
-    REQUIRE_FALSE(session);
-    CHECK(session.error().code == Errc::NotSupported);
-    CHECK(session.error().context.find("JPKIAPICCTOKEN") != std::string::npos);
+    auto session = open(reader);
+    CHECK(session.info().type == CardType::JukiCard);
+    CHECK(session.info().token_label == "JPKIAPICCTOKEN");
+    CHECK(*session.read_certificate(CertKind::Auth) == vcard::TestPki::shared_default().auth_der);
+    std::string label;
+    vcard::CardOptions again;
+    again.token_label = "JPKIAPICCTOKEN";
+    VirtualReader detect(again);
+    auto transport = detect.take();
+    auto type = jpki::detect_card(*transport, &label);
+    REQUIRE(type);
+    CHECK(*type == CardType::JukiCard);
+    CHECK(jpki::is_jpki_ic_card(*type));
+    CHECK_FALSE(jpki::is_jpki_ic_card(CardType::AndroidToken));
+    CHECK_FALSE(jpki::is_jpki_ic_card(CardType::IosToken));
+    CHECK_FALSE(jpki::is_jpki_ic_card(CardType::Unknown));
 }
 
 TEST_CASE("removal in the middle of a certificate read", "[jpki][cert][removal]")

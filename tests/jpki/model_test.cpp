@@ -429,3 +429,56 @@ TEST_CASE("model: detect_card with the insertion record sends no SELECT by AID",
         CHECK(trace.selects_by_aid() == 1);
     }
 }
+
+TEST_CASE("model: a card whose signature uses up the verification (sign-consumes)", "[jpki][model][sign]")
+{
+    // jpki-card.md §7 leaves open whether each 80 2A needs a fresh VERIFY. The login is assumed
+    // to survive until the card shows otherwise; the PIN is never sent again behind the caller.
+    vcard::CardOptions consumes;
+    consumes.sign_consumes = true;
+    VirtualReader reader(consumes);
+    auto session = open(reader);
+    const Bytes di = digest_info_of(Bytes{9});
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    REQUIRE(session.sign(KeyKind::Auth, di));
+    CHECK(session.logged_in(KeyKind::Auth));  // nothing has shown it yet
+    const auto verifies = reader.card->stats().verify_with_data;
+    auto second = session.sign(KeyKind::Auth, di);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code == Errc::NotLoggedIn);
+    CHECK(second.error().sw == 0x6982);
+    CHECK_FALSE(session.logged_in(KeyKind::Auth));
+    CHECK(reader.card->stats().verify_with_data == verifies);  // no silent re-VERIFY
+    CHECK(reader.card->stats().signatures == 1);
+
+    // Learned: a new login signs once, and then shows the login gone before the card is asked.
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+        CHECK(session.logged_in(KeyKind::Auth));
+        auto r = session.sign(KeyKind::Auth, di);
+        REQUIRE(r);
+        CHECK(signature_verifies(*session.read_certificate(CertKind::Auth), HashAlg::Sha256, Bytes{9}, *r));
+        CHECK_FALSE(session.logged_in(KeyKind::Auth));
+        const auto commands = reader.card->stats().sign_commands;
+        CHECK(session.sign(KeyKind::Auth, di).error().code == Errc::NotLoggedIn);
+        CHECK(reader.card->stats().sign_commands == commands);
+    }
+    CHECK(reader.card->stats().signatures == 3);
+}
+
+TEST_CASE("model: a 69 82 before any signature of the login teaches nothing", "[jpki][model][sign]")
+{
+    // On the strict card another application's SELECT of the JPKI AP ends our login before we
+    // signed: that says nothing about signatures, so later logins still sign many times.
+    vcard::CardOptions strict = with_rule(vcard::SelectRule::ClearAny);
+    strict.sign_consumes = false;
+    VirtualReader reader(strict);
+    auto session = open(reader);
+    const Bytes di = digest_info_of(Bytes{4});
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    other_application(reader, kSelectJpki);
+    CHECK(session.sign(KeyKind::Auth, di).error().code == Errc::NotLoggedIn);
+    REQUIRE(session.verify_pin(PinKind::Auth, secure("1234")));
+    for (int i = 0; i < 3; ++i) REQUIRE(session.sign(KeyKind::Auth, di));
+    CHECK(session.logged_in(KeyKind::Auth));
+}

@@ -158,3 +158,23 @@ TEST_CASE("pss sign: a card that passed the probe and then answers 6A86 is marke
     CHECK(session.logged_in(KeyKind::Auth));                // the refusal is no logout
     CHECK(session.sign(KeyKind::Auth, *digest_info(HashAlg::Sha256, sha256_of(Bytes{7}))));
 }
+
+TEST_CASE("pss: without the Common AP the next session of the insertion knows the probe's answer",
+          "[jpki][pss][insertion]")
+{
+    // The insertion record is written when the auth certificate gives the identity, before the
+    // probe (switch no-common-ap): it must still carry the answer.
+    TempDir dir;
+    SessionOptions opts = options(dir.path);
+    opts.insertion = ReaderInsertion{"Virtual reader 0", 7};
+    vcard::CardOptions o = pss_card(true);
+    o.has_common_ap = false;
+    VirtualReader reader(o);
+    auto first = open(reader, opts);
+    REQUIRE(first.info().pss == SchemeSupport::Yes);
+    const auto commands = reader.card->stats().sign_commands;
+    auto second = CardSession::open(std::make_unique<vcard::VirtualCardTransport>(reader.card), opts);
+    REQUIRE(second);
+    CHECK(second->info().pss == SchemeSupport::Yes);
+    CHECK(reader.card->stats().sign_commands == commands);  // not probed again
+}

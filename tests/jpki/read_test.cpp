@@ -308,7 +308,7 @@ TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate
 
 TEST_CASE("open: other labels are NotSupported with the label in the context", "[jpki][open]")
 {
-    for (const char* label : {"JPKIAPICCTOKEN", "JPKIAPGPSETOKEN", "SOMETHINGELSE"}) {
+    for (const char* label : {"JPKIAPIOSTOKEN", "JPKIAPGPSETOKEN", "SOMETHINGELSE"}) {
         CAPTURE(label);
         ScriptedTransport script;
         script.expect(kSelectCommon, "6A82")

@@ -81,3 +81,30 @@ TEST_CASE("pcsc: signature over PC/SC - warm reset keeps the login, power cycle 
     REQUIRE(transceive(*tx, Command::select_ef(0x0017))->sw.ok());
     CHECK(transceive(*tx, Command::jpki_compute_signature(Bytes(51, 0x42)))->sw.value == 0x6982);
 }
+
+TEST_CASE("pcsc: switch no-extended - the reader fails an extended APDU, short ones go through")
+{
+    REQUIRE(in_pcsc_env());
+    CardOptions options;
+    options.support_extended_length = false;
+    VpcdCard card(options, test_pki());
+    PcscContext ctx = context();
+    auto transport = ctx.connect(card.reader());
+    REQUIRE(transport);
+    // The default ATR (02) still declares extended length: the reader is what refuses.
+    CHECK((*transport)->extended_length());
+    auto tx = Transaction::begin(**transport);
+    REQUIRE(tx);
+    REQUIRE(transceive(*tx, Command::select_aid(kJpkiAid))->sw.ok());
+    REQUIRE(transceive(*tx, Command::select_ef(0x000A))->sw.ok());
+    const auto apdus = card.card().stats().apdus;
+    // 00 B0 00 00 00 00 00: case 2E. The "reader" answers 67 00 and the card never sees it.
+    auto refused = transceive(*tx, Command::parse(Bytes{0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00}).value());
+    REQUIRE(refused);
+    CHECK(refused->sw.value == 0x6700);
+    CHECK(refused->data.empty());
+    CHECK(card.card().stats().apdus == apdus);
+    auto cert = read_certificate(*tx, 0x000A);
+    REQUIRE(cert);
+    CHECK(*cert == test_pki().auth_der);
+}

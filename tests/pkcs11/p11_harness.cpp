@@ -12,6 +12,8 @@
 #include <memory>
 #include <random>
 
+#include "vcard/virtual_card.hpp"
+
 namespace p11test {
 
 namespace {
@@ -277,6 +279,37 @@ Bytes sign(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, co
     REQUIRE(rv_name(fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n)) == "CKR_OK");
     sig.resize(n);
     return sig;
+}
+
+bool signatures_use_up_login(const mynacard::vcard::VirtualJpkiCard& card)
+{
+    return card.options().sign_consumes;
+}
+
+void check_login_used_up(const mynacard::vcard::VirtualJpkiCard& card, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
+{
+    const auto before = card.stats();
+    CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
+    CK_RV rv = fl()->C_SignInit(h, &m, key);
+    if (rv == CKR_OK) {
+        Bytes in = bytes("a second signature in one login"), sig(512);
+        CK_ULONG n = sig.size();
+        rv = fl()->C_Sign(h, in.data(), in.size(), sig.data(), &n);
+    }
+    CHECK(rv_name(rv) == "CKR_USER_NOT_LOGGED_IN");
+    const auto after = card.stats();
+    CHECK(after.signatures == before.signatures);
+    CHECK(after.verify_with_data == before.verify_with_data);
+    const CK_STATE state = session_info(h).state;
+    CHECK((state == CKS_RO_PUBLIC_SESSION || state == CKS_RW_PUBLIC_SESSION));
+}
+
+void login_again_if_used_up(const mynacard::vcard::VirtualJpkiCard& card, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key,
+                            const std::string& pin)
+{
+    if (!signatures_use_up_login(card)) return;
+    check_login_used_up(card, h, key);
+    REQUIRE(rv_name(login(h, pin)) == "CKR_OK");
 }
 
 CK_SESSION_INFO session_info(CK_SESSION_HANDLE h)

@@ -12,6 +12,10 @@
 
 #include "mynacard/bytes.hpp"
 
+namespace mynacard::vcard {
+class VirtualJpkiCard;
+}
+
 namespace p11test {
 
 using mynacard::Bytes;
@@ -97,6 +101,22 @@ CK_RV sign_begun(CK_SESSION_HANDLE h, const Bytes& data, Bytes& sig);
 /// sessions end), so it is CKR_SESSION_HANDLE_INVALID afterwards.
 void check_signature_lost(CK_SESSION_HANDLE h, const std::string& data);
 CK_SESSION_INFO session_info(CK_SESSION_HANDLE h);
+
+// --- a card whose signatures use up the verification ----------------------------------------
+/// Whether each signature on `card` uses up its key's verification (virtual-card switch
+/// sign-consumes, jpki-card.md §7). The card's options take their defaults from
+/// MYNACARD_VCARD_SWITCHES, which the switch matrix sets for a whole run, so this reads the
+/// active switches as the card has them.
+bool signatures_use_up_login(const mynacard::vcard::VirtualJpkiCard& card);
+/// The documented outcome of a signature after the one a login was good for, on such a card:
+/// CKR_USER_NOT_LOGGED_IN, from C_SignInit (the module already shows the login gone) or from
+/// C_Sign (the card's 69 82); no signature and no VERIFY reach the card (the PIN is never sent
+/// again behind the caller's back), and the session then shows the login gone.
+void check_login_used_up(const mynacard::vcard::VirtualJpkiCard& card, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
+/// For tests that sign more than once per login: on a card whose signatures use up the login,
+/// check_login_used_up() and C_Login again with `pin`; on any other card nothing.
+void login_again_if_used_up(const mynacard::vcard::VirtualJpkiCard& card, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key,
+                            const std::string& pin);
 CK_TOKEN_INFO token_info(CK_SLOT_ID slot);
 
 // --- OpenSSL checks --------------------------------------------------------------------------

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <thread>
 
+#include "mynacard/apdu/atr.hpp"
 #include "p11_harness.hpp"
 #include "vcard/vpcd_link.hpp"
 
@@ -52,21 +54,32 @@ void sign_in_threads(VpcdCard& card, int threads, int per_thread)
     const CK_SLOT_ID slot = slot_for(card.reader(), false);
     const CK_SESSION_HANDLE first = open_session(slot);
     REQUIRE_RV(login(first, "1234"), CKR_OK);
-    std::atomic<int> good{0}, bad{0};
+    // Switch sign-consumes (jpki-card.md §7): the one login is good for one signature; every
+    // other attempt must end as CKR_USER_NOT_LOGGED_IN, never as a wrong signature or a VERIFY
+    // the module sends on its own.
+    const bool used_up = signatures_use_up_login(card.card());
+    std::atomic<int> good{0}, bad{0}, not_logged_in{0};
+    // Every thread finds the private key before any signs (while the login is there for sure),
+    // then they all sign at once.
+    std::latch found(threads);
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
             CK_SESSION_HANDLE h = 0;
             if (fl()->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) {
                 ++bad;
+                found.count_down();
                 return;
             }
             CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
             CK_ATTRIBUTE tmpl{CKA_CLASS, &cls, sizeof cls};
             CK_OBJECT_HANDLE key = 0;
             CK_ULONG n = 0;
-            if (fl()->C_FindObjectsInit(h, &tmpl, 1) != CKR_OK || fl()->C_FindObjects(h, &key, 1, &n) != CKR_OK ||
-                fl()->C_FindObjectsFinal(h) != CKR_OK || n != 1) {
+            const bool ok = fl()->C_FindObjectsInit(h, &tmpl, 1) == CKR_OK &&
+                            fl()->C_FindObjects(h, &key, 1, &n) == CKR_OK &&
+                            fl()->C_FindObjectsFinal(h) == CKR_OK && n == 1;
+            found.arrive_and_wait();
+            if (!ok) {
                 ++bad;
                 return;
             }
@@ -75,9 +88,11 @@ void sign_in_threads(VpcdCard& card, int threads, int per_thread)
                 CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
                 Bytes sig(256);
                 CK_ULONG len = sig.size();
-                if (fl()->C_SignInit(h, &m, key) != CKR_OK ||
-                    fl()->C_Sign(h, data.data(), data.size(), sig.data(), &len) != CKR_OK ||
-                    !openssl_verify(card.card().pki().auth_der, "SHA256", data, sig))
+                CK_RV rv = fl()->C_SignInit(h, &m, key);
+                if (rv == CKR_OK) rv = fl()->C_Sign(h, data.data(), data.size(), sig.data(), &len);
+                if (rv == CKR_USER_NOT_LOGGED_IN && used_up)
+                    ++not_logged_in;
+                else if (rv != CKR_OK || !openssl_verify(card.card().pki().auth_der, "SHA256", data, sig))
                     ++bad;
                 else
                     ++good;
@@ -89,7 +104,15 @@ void sign_in_threads(VpcdCard& card, int threads, int per_thread)
     }
     for (auto& t : pool) t.join();
     CHECK(bad == 0);
-    CHECK(good == threads * per_thread);
+    if (used_up) {
+        CHECK(good == 1);
+        CHECK(not_logged_in == threads * per_thread - 1);
+        CHECK(card.card().stats().signatures == 1);
+        CHECK(card.card().stats().verify_with_data == 1);
+        CHECK(session_info(first).state == CKS_RO_PUBLIC_SESSION);
+    } else {
+        CHECK(good == threads * per_thread);
+    }
 }
 
 }  // namespace
@@ -260,6 +283,17 @@ TEST_CASE("another process listing the token does not end this process's login (
     const Bytes der = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
     const Bytes first = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("before"));
     CHECK(openssl_verify(der, "sha256", bytes("before"), first));
+    // Switch sign-consumes: a login per signature (p11_harness.hpp); every login is one VERIFY.
+    login_again_if_used_up(card.card(), h, key, "1234");
+    const std::uint64_t logins_per_signature = signatures_use_up_login(card.card()) ? 1 : 0;
+    // READ BINARYs of the sign CA: a 256-byte first chunk, then one extended read of the rest,
+    // or 256-byte short reads where the card or its ATR offers no extended length (switches
+    // no-extended, atr=...: jpki-card.md §1.5).
+    const bool extended = card.card().options().support_extended_length &&
+                          mynacard::apdu::atr::declares_extended_length(card.card().atr());
+    const std::size_t ca_size = card.card().pki().sign_ca_der.size();
+    const unsigned sign_ca_reads =
+        extended ? (ca_size > 256 ? 2u : 1u) : static_cast<unsigned>((ca_size + 255) / 256);
 
     for (int round = 0; round < 2; ++round) {
         CAPTURE(round);
@@ -279,15 +313,16 @@ TEST_CASE("another process listing the token does not end this process's login (
         // One READ BINARY confirms the card (insertion record); each token's counter is a label
         // check + SELECT PIN EF + empty VERIFY; the auth certificates were compared in this
         // insertion by this process; the sign CA, never read yet, is read from the confirmed AP
-        // the first time (label check + 2 reads) and trusted from the record the second time.
-        CHECK(after.apdus - before.apdus <= (round == 0 ? 10u : 7u));
+        // the first time (label check + its reads) and trusted from the record the second time.
+        CHECK(after.apdus - before.apdus <= (round == 0 ? 8u + sign_ca_reads : 7u));
         CHECK(after.verify_with_data == before.verify_with_data);
         // Still logged in: signs without a new C_Login.
         CHECK(session_info(h).state == CKS_RO_USER_FUNCTIONS);
         const Bytes sig = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("after"));
         CHECK(openssl_verify(der, "sha256", bytes("after"), sig));
+        login_again_if_used_up(card.card(), h, key, "1234");
     }
-    CHECK(card.card().stats().verify_with_data == 1);
+    CHECK(card.card().stats().verify_with_data == 1 + 3 * logins_per_signature);
 }
 
 namespace {
@@ -359,9 +394,10 @@ TEST_CASE("card-cp between this process's login and its signature sends no SELEC
         CHECK(card.card().stats().verify_with_data == before.verify_with_data);
         CHECK(card.card().verified(0x18));
     }
-    // The readers listing still names the card (from the insertion record).
+    // The readers listing still names the card (from the insertion record) by its label
+    // (JPKIAPICCTOKEN with switch label-v1).
     const CardCpRun listed = run_card_cp(env.dir.path, {"--json", "readers"});
-    CHECK(listed.output.find("JPKIAPICCTOKEN2") != std::string::npos);
+    CHECK(listed.output.find("\"" + card.card().options().token_label + "\"") != std::string::npos);
     // Still logged in: signs without a new C_Login.
     CHECK(session_info(h).state == CKS_RO_USER_FUNCTIONS);
     const Bytes sig = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("after card-cp"));

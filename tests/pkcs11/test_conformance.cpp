@@ -6,6 +6,9 @@
 #include <cstring>
 #include <set>
 
+#include <openssl/evp.h>
+
+#include "mynacard/jpki/certificate.hpp"
 #include "p11_harness.hpp"
 #include "vcard/vpcd_link.hpp"
 
@@ -14,6 +17,23 @@ using mynacard::vcard::CardOptions;
 using mynacard::vcard::VpcdCard;
 
 namespace {
+
+/// The token serial the card should show: its Common AP serial (jpki-card.md §1.14), or on a
+/// card without the Common AP (virtual-card switch no-common-ap) the fallback the README names:
+/// the first 16 hex digits of SHA-256(issuer DER || serial DER) of the auth certificate.
+std::string expected_serial(const mynacard::vcard::VirtualJpkiCard& card)
+{
+    if (card.options().has_common_ap) return card.options().common_serial;
+    auto cert = mynacard::jpki::Certificate::from_der(card.pki().auth_der);
+    REQUIRE(cert);
+    Bytes input = cert->issuer_der();
+    const Bytes serial = cert->serial_der();
+    input.insert(input.end(), serial.begin(), serial.end());
+    unsigned char digest[32];
+    unsigned int len = 0;
+    REQUIRE(EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) == 1);
+    return mynacard::to_hex(mynacard::ByteView(digest, 8));
+}
 std::string padded(const unsigned char* p, std::size_t n)
 {
     std::string s(reinterpret_cast<const char*>(p), n);
@@ -164,8 +184,8 @@ TEST_CASE("token info: labels, real serial, flags, PIN lengths, PIN counter flag
     CHECK(padded(a.manufacturerID, 32) == "mynacard");
     CHECK(padded(a.model, 16) == "JPKI");
     // The Common AP serial (jpki-card.md §1.14), never a constant.
-    CHECK(padded(a.serialNumber, 16) == card.card().options().common_serial);
-    CHECK(padded(s.serialNumber, 16) == card.card().options().common_serial);
+    CHECK(padded(a.serialNumber, 16) == expected_serial(card.card()));
+    CHECK(padded(s.serialNumber, 16) == expected_serial(card.card()));
     const CK_FLAGS base = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED | CKF_TOKEN_INITIALIZED;
     CHECK((a.flags & base) == base);
     CHECK((a.flags & CKF_RNG) == 0);
@@ -259,7 +279,8 @@ TEST_CASE("objects: certificates, keys, CA certificates, private objects hidden 
     CHECK(attribute(ha, key, CKA_MODULUS) == attribute(ha, pub, CKA_MODULUS));
     CHECK(attribute(ha, key, CKA_ID) == attribute(ha, cert, CKA_ID));
     const Bytes allowed = attribute(ha, key, CKA_ALLOWED_MECHANISMS);
-    CHECK(allowed.size() == 6 * sizeof(CK_MECHANISM_TYPE));
+    // Six PKCS#1 v1.5 mechanisms, and the two RSA-PSS ones on a card with P1=04 (switch pss).
+    CHECK(allowed.size() == (card.card().options().pss ? 8 : 6) * sizeof(CK_MECHANISM_TYPE));
 
     const Bytes auth_key_id = attribute(ha, key, CKA_ID);
     REQUIRE_RV(login(hs, "ABC123"), CKR_OK);
@@ -472,9 +493,12 @@ TEST_CASE("the mechanism list: only what the card and the software really do")
     CHECK(small == n);
     REQUIRE_RV(fl()->C_GetMechanismList(slot, list.data(), &n), CKR_OK);
     const std::set<CK_MECHANISM_TYPE> got(list.begin(), list.end());
-    const std::set<CK_MECHANISM_TYPE> want{CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
-                                           CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
-                                           CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384, CKM_SHA512};
+    std::set<CK_MECHANISM_TYPE> want{CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
+                                     CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
+                                     CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384, CKM_SHA512};
+    // RSA-PSS only for a card that signs it (switch pss; the module probes, test_pss.cpp).
+    const bool pss = card.card().options().pss;
+    if (pss) want.insert({CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS});
     CHECK(got == want);
     CK_MECHANISM_INFO info{};
     REQUIRE_RV(fl()->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &info), CKR_OK);
@@ -486,7 +510,7 @@ TEST_CASE("the mechanism list: only what the card and the software really do")
     CHECK((info.flags & CKF_VERIFY) != 0);
     REQUIRE_RV(fl()->C_GetMechanismInfo(slot, CKM_SHA256, &info), CKR_OK);
     CHECK(info.flags == CKF_DIGEST);
-    CHECK_RV(fl()->C_GetMechanismInfo(slot, CKM_RSA_PKCS_PSS, &info), CKR_MECHANISM_INVALID);
+    CHECK_RV(fl()->C_GetMechanismInfo(slot, CKM_RSA_PKCS_PSS, &info), pss ? CKR_OK : CKR_MECHANISM_INVALID);
     CHECK_RV(fl()->C_GetMechanismInfo(slot, CKM_RSA_PKCS_OAEP, &info), CKR_MECHANISM_INVALID);
     CHECK_RV(fl()->C_GetMechanismInfo(999, CKM_RSA_PKCS, &info), CKR_SLOT_ID_INVALID);
 }

@@ -202,7 +202,7 @@ TEST_CASE("a card that is not a My Number card: CKR_TOKEN_NOT_RECOGNIZED, then n
 {
     Env env;
     mynacard::vcard::CardOptions options;
-    options.token_label = "JPKIAPICCTOKEN";  // an old Juki card (jpki-card.md §1.2)
+    options.token_label = "JPKIAPGPSETOKEN";  // a phone's JPKI token (jpki-card.md §1.2)
     VpcdCard card(options);
     Init init;
     const CK_SLOT_ID slot = slot_for(card.reader(), false);

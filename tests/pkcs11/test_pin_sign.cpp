@@ -154,6 +154,8 @@ TEST_CASE("signatures with the auth key verify against the certificate")
                                   std::pair{CKM_SHA512_RSA_PKCS, "SHA512"}}) {
             INFO(hash);
             CHECK(openssl_verify(cert, hash, data, sign(h, mech, key, data)));
+            // Switch sign-consumes: one signature per login (p11_harness.hpp).
+            login_again_if_used_up(card.card(), h, key, "1234");
         }
     }
     SECTION("hash-and-sign, multi part")
@@ -179,6 +181,7 @@ TEST_CASE("signatures with the auth key verify against the certificate")
             Bytes sig(n);
             REQUIRE_RV(fl()->C_SignFinal(h, sig.data(), &n), CKR_OK);
             CHECK(openssl_verify(cert, hash, data, sig));
+            login_again_if_used_up(card.card(), h, key, "1234");
         }
     }
     SECTION("the two-call convention never touches the card nor ends the operation")
@@ -211,8 +214,11 @@ TEST_CASE("signatures with the auth key verify against the certificate")
         Bytes sig(256);
         CHECK_RV(fl()->C_Sign(h, big.data(), big.size(), sig.data(), &n), CKR_DATA_LEN_RANGE);
         CHECK_RV(fl()->C_Sign(h, big.data(), big.size(), sig.data(), &n), CKR_OPERATION_NOT_INITIALIZED);
+        // Without parameters: no such mechanism, or on a card that signs RSA-PSS (switch pss)
+        // the parameters are missing.
         CK_MECHANISM pss{CKM_RSA_PKCS_PSS, nullptr, 0};
-        CHECK_RV(fl()->C_SignInit(h, &pss, key), CKR_MECHANISM_INVALID);
+        CHECK_RV(fl()->C_SignInit(h, &pss, key),
+                 card.card().options().pss ? CKR_MECHANISM_PARAM_INVALID : CKR_MECHANISM_INVALID);
         CK_MECHANISM digest{CKM_SHA256, nullptr, 0};
         CHECK_RV(fl()->C_SignInit(h, &digest, key), CKR_MECHANISM_INVALID);
         CHECK_RV(fl()->C_SignInit(h, &rsa, find_one(h, CKO_CERTIFICATE, "JPKI Auth")), CKR_KEY_HANDLE_INVALID);
@@ -304,9 +310,12 @@ TEST_CASE("sign_always_authenticate = false: one login, many signatures")
     const auto [h, key] = logged_in_key(card.reader(), true);
     CHECK_FALSE(bool_attribute(h, key, CKA_ALWAYS_AUTHENTICATE));
     const Bytes data = bytes("two signatures, one password");
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 2; ++i) {
         CHECK(openssl_verify(card.card().pki().sign_der, "SHA512", data, sign(h, CKM_SHA512_RSA_PKCS, key, data)));
-    CHECK(card.card().stats().verify_with_data == 1);
+        // Switch sign-consumes: the password is good for one signature; a VERIFY per login only.
+        login_again_if_used_up(card.card(), h, key, "ABC123");
+    }
+    CHECK(card.card().stats().verify_with_data == (signatures_use_up_login(card.card()) ? 3u : 1u));
 }
 
 TEST_CASE("the opt-in cache exposes the signing certificate before the password")

@@ -183,6 +183,8 @@ TEST_CASE("pss: CKM_SHA256_RSA_PKCS_PSS and CKM_RSA_PKCS_PSS sign; OpenSSL verif
         CHECK(pss_verifies(cert, message, sig));
         CHECK_FALSE(pss_verifies(cert, bytes("something else"), sig));
         CHECK_FALSE(openssl_verify(cert, "SHA256", message, sig));  // not PKCS#1 v1.5
+        // Switch sign-consumes: one signature per login (p11_harness.hpp).
+        login_again_if_used_up(card.card(), h, key, "1234");
         // Random salt: two signatures of one message differ, both verify.
         const Bytes again = sign_pss(h, CKM_SHA256_RSA_PKCS_PSS, key, message);
         CHECK(again != sig);
@@ -271,6 +273,7 @@ TEST_CASE("pss: parameters other than SHA-256 / MGF1-SHA-256 / salt 32 are CKR_M
         CHECK_RV(sign_init_pss(h, type, key), CKR_OPERATION_ACTIVE);
         Bytes sig;
         REQUIRE_RV(sign_begun(h, sha("SHA256", bytes("x")), sig), CKR_OK);
+        login_again_if_used_up(card.card(), h, key, "1234");  // switch sign-consumes
     }
     CHECK(card.card().stats().signatures == 2);
 }

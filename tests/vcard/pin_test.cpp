@@ -162,8 +162,9 @@ TEST_CASE("vcard: CHANGE REFERENCE DATA needs the PIN verified and sets the new 
 TEST_CASE("vcard: what a SELECT by AID does to verified PINs follows select_rule; warm reset keeps, power off clears")
 {
     // jpki-card.md §1.9/§7 leave it open; the default is the strict reading (issue 9 §2).
-    CHECK(CardOptions{}.select_rule == mynacard::vcard::default_select_rule());
     using mynacard::vcard::SelectRule;
+    CHECK(mynacard::vcard::SwitchValues{}.select_rule == SelectRule::ClearAny);
+    CHECK(CardOptions{}.select_rule == mynacard::vcard::switch_defaults().select_rule);
     for (SelectRule rule : {SelectRule::ClearAny, SelectRule::KeepSameAp, SelectRule::KeepAll}) {
         CAPTURE(static_cast<int>(rule));
         CardOptions options;

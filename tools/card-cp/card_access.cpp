@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "mynacard/jpki/supported.hpp"
 #include "mynacard/jpki/types.hpp"
 
 namespace mynacard::cli {
@@ -66,7 +67,7 @@ OpenCard open_card(Context& ctx)
             // SELECT by AID, which on a card that ends verification on SELECT would log it out.
             auto type = jpki::detect_card(**connected, jpki::ReaderInsertion{reader.name, reader.event_count},
                                           ctx.config().cache, &label);
-            if (type && *type == jpki::CardType::MyNumberCard) {
+            if (type && jpki::is_jpki_ic_card(*type)) {
                 transport = std::move(connected).value();
                 open.reader = reader.name;
                 break;

@@ -87,9 +87,9 @@ Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& 
 
 class CardSession {
 public:
-    /// Selects the JPKI AP, reads the token label (NotSupported for anything other than
-    /// JPKIAPICCTOKEN2, with the label in the error context), the certificate-presence EF 0008
-    /// and the card identity.
+    /// Selects the JPKI AP, reads the token label (NotSupported unless is_jpki_ic_card() of
+    /// jpki/supported.hpp: JPKIAPICCTOKEN2 or JPKIAPICCTOKEN; the label is in the error context),
+    /// the certificate-presence EF 0008 and the card identity.
     static Result<CardSession> open(std::unique_ptr<apdu::Transport> transport,
                                     SessionOptions options = {});
     CardSession(CardSession&&) noexcept;

@@ -56,7 +56,13 @@ token_labels() {
   grep -qx " *token label *: $AUTH_LABEL" <<<"$listing" || { echo "$listing" >&2; fail "no auth token labelled '$AUTH_LABEL'"; }
   grep -qx " *token label *: $SIGN_LABEL" <<<"$listing" || { echo "$listing" >&2; fail "no sign token labelled '$SIGN_LABEL'"; }
 }
+# The card serial as the module shows it: the Common AP's, or on a card without the Common AP
+# (virtual-card switch no-common-ap) the 16 hex digits derived from the auth certificate.
 SERIAL=$(pkcs11-tool --module "$MODULE" -T 2>/dev/null | sed -n 's/^ *serial num *: //p' | head -1)
+case ",${MYNACARD_VCARD_SWITCHES:-}," in
+  *,no-common-ap,*) [[ "$SERIAL" =~ ^[0-9A-F]{16}$ ]] || fail "derived serial '$SERIAL' is not 16 hex digits" ;;
+  *) [ "$SERIAL" = AB0123456789012 ] || fail "serial '$SERIAL' is not the Common AP's" ;;
+esac
 token_labels "$MODULE" "$SERIAL"
 AUTH_PIN=1234
 SIGN_PIN=ABC123

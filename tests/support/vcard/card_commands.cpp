@@ -94,8 +94,8 @@ Reply VirtualJpkiCard::State::select(const CardCommand& c)
         if (c.data.empty() || c.data.size() > 16) return Reply::status(0x6700);
         for (auto& [id, application] : apps) {
             if (application.aid == c.data) {
-                // What this does to verified PINs is open (jpki-card.md §1.9, §7): the rule
-                // decides; the default is the strict reading.
+                // What this does to verified PINs is open (jpki-card.md §1.9, §7): the switch
+                // decides. A failed SELECT (6A82 below) changes no selection and clears nothing.
                 const bool same_ap = current_app == id;
                 if (options.select_rule == SelectRule::ClearAny ||
                     (options.select_rule == SelectRule::KeepSameAp && !same_ap))
@@ -152,7 +152,11 @@ Reply VirtualJpkiCard::State::read_binary(const CardCommand& c)
     if (offset > 0 && options.faults.read_binary_max_bytes)
         n = std::min(n, *options.faults.read_binary_max_bytes);
     const auto begin = ef.content.begin() + static_cast<std::ptrdiff_t>(offset);
-    return data_reply(Bytes(begin, begin + static_cast<std::ptrdiff_t>(n)));
+    Reply reply = data_reply(Bytes(begin, begin + static_cast<std::ptrdiff_t>(n)));
+    // Switch read-end-6282: "end of file reached before reading Ne bytes" (ISO 7816-4 §5.6
+    // warning 6282, which MC accepts, jpki-card.md §1.5) instead of a short 9000.
+    if (options.read_end_6282 && n < *c.ne) reply.sw = 0x6282;
+    return reply;
 }
 
 Reply VirtualJpkiCard::State::read_record(const CardCommand& c)
@@ -294,7 +298,12 @@ Reply VirtualJpkiCard::State::compute_signature(const CardCommand& c)
     auto it = fid ? jpki.files.find(*fid) : jpki.files.end();
     if (it == jpki.files.end() || it->second.kind != ElementaryFile::Kind::Key)
         return Reply::status(0x6985);
-    if (!pins.at(it->second.pin).verified()) return Reply::status(0x6982);
+    detail::PinCounter& pin = pins.at(it->second.pin);
+    if (!pin.verified()) return Reply::status(0x6982);
+    // Switch sign-consumes (jpki-card.md §7: unknown whether a signature uses up the
+    // verification): every 80 2A that got past the security check needs a fresh VERIFY next
+    // time, whatever its outcome.
+    if (options.sign_consumes) pin.clear_verified();
 
     EVP_PKEY* key = keys.at(it->second.key).get();
     const std::size_t modulus_bytes = static_cast<std::size_t>(EVP_PKEY_get_size(key));

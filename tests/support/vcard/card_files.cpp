@@ -7,10 +7,12 @@
 namespace mynacard::vcard::detail {
 namespace {
 
-// Certificate EFs hold the DER object followed by FF filler (jpki-card.md §1.4: readers must take
-// the size from the DER header). 64 filler bytes make the EF size differ from the DER size and,
-// in general, from a multiple of 256, so the last READ BINARY returns fewer bytes than asked.
-constexpr std::size_t kCertFiller = 64;
+// Certificate EFs (jpki-card.md §1.4): MC reads FF filler after the DER object, but the EF sizes
+// are an open question (§7). By default an EF ends with its certificate, so a read that runs
+// past the DER meets the end of the EF (a short answer, or 6282 / 6B00 with read-end-6282).
+// Switch padded-ef adds filler: more than two short reads' worth and not a multiple of 256, so a
+// reader that reads to the end of the EF instead of the DER length pays for it and sees FF bytes.
+constexpr std::size_t kCertFillerPadded = 600;
 
 Bytes with_filler(const Bytes& der, std::size_t filler)
 {
@@ -151,20 +153,21 @@ std::map<AppId, Application> build_applications(const TestPki& pki, const CardOp
 {
     std::map<AppId, Application> apps;
 
+    const std::size_t filler = options.padded_ef ? kCertFillerPadded : 0;
     Application& jpki = apps[AppId::Jpki];
     jpki.aid = {0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
     // EF 0008: byte 0 = sign cert issued (8F) or not (00), byte 1 = auth cert (jpki-card.md §1.4).
     jpki.files[0x0008] = binary({static_cast<std::uint8_t>(options.has_sign_certificate ? 0x8F : 0x00), 0x8F, 0x00});
     jpki.files[0x0006] = binary(build_token_info(options));
-    jpki.files[0x000A] = binary(with_filler(pki.auth_der, kCertFiller));
-    jpki.files[0x000B] = binary(with_filler(pki.auth_ca_der, kCertFiller));
-    jpki.files[0x0002] = binary(with_filler(pki.sign_ca_der, kCertFiller));
+    jpki.files[0x000A] = binary(with_filler(pki.auth_der, filler));
+    jpki.files[0x000B] = binary(with_filler(pki.auth_ca_der, filler));
+    jpki.files[0x0002] = binary(with_filler(pki.sign_ca_der, filler));
     jpki.files[0x0017] = key_ef(KeyId::Auth, PinId::Auth);
     jpki.files[0x0018] = pin_ief(PinId::Auth);
     if (options.has_sign_certificate) {
         // An under-15 card has no signing certificate (jpki-card.md §1.4/§2). We also leave out
         // its key EF 001A and password IEF 001B: SELECT answers 6A82 for all three.
-        jpki.files[0x0001] = binary(with_filler(pki.sign_der, kCertFiller), PinId::Sign);
+        jpki.files[0x0001] = binary(with_filler(pki.sign_der, filler), PinId::Sign);
         jpki.files[0x001A] = key_ef(KeyId::Sign, PinId::Sign);
         jpki.files[0x001B] = pin_ief(PinId::Sign);
     }
@@ -178,6 +181,8 @@ std::map<AppId, Application> build_applications(const TestPki& pki, const CardOp
     kenhojo.files[0x0002] = binary(build_kenhojo_attributes(pki.sign_person().value_or(PersonalData{})), PinId::Kenhojo);
     kenhojo.files[0x0011] = pin_ief(PinId::Kenhojo);
 
+    // Switch no-common-ap: a card without the Common AP (§1.14 is [2]); its SELECT answers 6A82.
+    if (!options.has_common_ap) return apps;
     Application& common = apps[AppId::Common];
     common.aid = {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00};
     const std::string record_text = options.common_serial + options.municipality_code + options.card_expiry;

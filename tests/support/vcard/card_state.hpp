@@ -81,7 +81,7 @@ struct VirtualJpkiCard::State {
 
     detail::PinBehaviour pin_behaviour() const
     {
-        return {options.answer_9000_when_verified, options.locked_sw_6983};
+        return {options.answer_9000_when_verified, options.locked_sw_6983, options.locked_sw_63c0};
     }
     detail::Application* app() { return current_app ? &apps.at(*current_app) : nullptr; }
     void clear_security();

@@ -27,7 +27,8 @@ void PinCounter::restore(const PinSetup& setup)
 
 std::uint16_t PinCounter::locked_sw(const PinBehaviour& how) const noexcept
 {
-    return how.locked_sw_6983 ? 0x6983 : 0x6984;
+    if (how.locked_sw_6983) return 0x6983;
+    return how.locked_sw_63c0 ? 0x63C0 : 0x6984;
 }
 
 std::uint16_t PinCounter::verify(ByteView candidate, const PinBehaviour& how, bool& changed)

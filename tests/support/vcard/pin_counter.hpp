@@ -1,7 +1,7 @@
 // One PIN IEF of the virtual card: reference value, retry counter, verified flag.
 // Rules (jpki-card.md §1.6): VERIFY with data compares bytes exactly (the card does no case
 // folding; upper-casing the sign password is the client's job); a wrong value decrements the
-// counter and answers 63Cx, the exhausting attempt 63C0, and every later VERIFY 6984 (or 6983);
+// counter and answers 63Cx, the exhausting attempt 63C0, and every later VERIFY 6984 (or 6983, or 63C0);
 // a correct value resets the counter to its maximum. An empty VERIFY (case 1) spends nothing.
 #pragma once
 
@@ -17,6 +17,7 @@ namespace mynacard::vcard::detail {
 struct PinBehaviour {
     bool answer_9000_when_verified = false;
     bool locked_sw_6983 = false;
+    bool locked_sw_63c0 = false;  ///< 63C0 (no tries left) instead of 6984 once blocked
 };
 
 class PinCounter {

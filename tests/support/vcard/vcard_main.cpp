@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 #include <unistd.h>
@@ -46,13 +47,23 @@ int main(int argc, char** argv)
     std::string host = VpcdCard::host();
     int port = VpcdCard::port(0);
     std::string state_dir, pki_dir, atr_hex, pidfile, garbage_ins;
-    std::vector<std::string> sw_for_ins, switches;
+    std::vector<std::string> sw_for_ins;
     std::optional<int> auth_tries, sign_tries, kenhojo_tries;
     std::optional<std::uint64_t> remove_after;
     std::optional<long> reinsert_after_ms;
     long apdu_latency_ms = 0, sign_latency_ms = 0;
     bool no_sign_cert = false;
-    CardOptions options;
+    std::vector<std::string> switches;
+    bool list_switches = false;
+    // The defaults already carry MYNACARD_VCARD_SWITCHES; a bad value is a usage error.
+    std::optional<CardOptions> defaults;
+    try {
+        defaults.emplace();
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "mynacard-vcard: " << e.what() << '\n';
+        return 2;
+    }
+    CardOptions& options = *defaults;
 
     app.add_option("--port", port, "vpcd port (slot 0: 35963, slot 1: 35964)");
     app.add_option("--host", host, "vpcd host");
@@ -85,10 +96,17 @@ int main(int argc, char** argv)
     app.add_flag("--answer-9000-when-verified", options.answer_9000_when_verified,
                  "Empty VERIFY after success answers 9000");
     app.add_flag("--locked-sw-6983", options.locked_sw_6983, "Blocked PIN answers 6983, not 6984");
+    app.add_option("--switch", switches,
+                   "Virtual-card switch (repeatable; applied after MYNACARD_VCARD_SWITCHES and "
+                   "the other options; see --list-switches)");
+    app.add_flag("--list-switches", list_switches, "Print the switch names and exit");
     app.add_option("--pidfile", pidfile, "Write the process id here");
-    app.add_option("--switch", switches, "Virtual-card switch (repeatable; also MYNACARD_VCARD_SWITCHES)");
     CLI11_PARSE(app, argc, argv);
 
+    if (list_switches) {
+        for (const auto& doc : known_switches()) std::cout << doc.name << '\t' << doc.help << '\n';
+        return 0;
+    }
     if (auth_tries) options.auth_pin.tries_left = *auth_tries;
     if (sign_tries) options.sign_pin.tries_left = *sign_tries;
     if (kenhojo_tries) options.kenhojo_pin.tries_left = *kenhojo_tries;
@@ -101,12 +119,6 @@ int main(int argc, char** argv)
                              options.atr.size() > 33)) {
         std::cerr << "mynacard-vcard: bad --atr\n";
         return 2;
-    }
-    for (const auto& name : switches) {
-        if (!apply_switch(options, name)) {
-            std::cerr << "mynacard-vcard: unknown --switch '" << name << "'\n";
-            return 2;
-        }
     }
     for (const auto& spec : sw_for_ins) {
         if (!parse_sw_for_ins(spec, options.faults)) {
@@ -121,6 +133,15 @@ int main(int argc, char** argv)
             return 2;
         }
         options.faults.garbage_for_ins = ins;
+    }
+
+    for (const auto& name : switches) {
+        try {
+            apply_switch(options, name);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "mynacard-vcard: --switch: " << e.what() << '\n';
+            return 2;
+        }
     }
 
     // Block the stop signals before any thread starts, then wait for them synchronously.

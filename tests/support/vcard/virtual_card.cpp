@@ -1,12 +1,10 @@
 // VirtualJpkiCard: construction, power states, locking and latency around the command handlers
 // (card_commands.cpp).
 //
-// Security-state lifetime (jpki-card.md §1.9, unresolved on real cards): we follow the doc's
-// working assumption that only removing power logs out. power_off() clears every verified PIN;
-// warm_reset() keeps them. What a SELECT by AID does is CardOptions::select_rule (issue 9): by
-// default the strict reading, any SELECT by AID clears every verified PIN.
-#include <algorithm>
-#include <cstdlib>
+// Security-state lifetime (jpki-card.md §1.9, unresolved on real cards): power_off() clears every
+// verified PIN; warm_reset() keeps them (MC's observation). What a SELECT by AID does is a switch
+// (CardOptions::select_rule, card_switches.hpp). Verified flags belong to the PIN, not to the
+// selected AP.
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,26 +13,6 @@
 #include "card_state.hpp"
 
 namespace mynacard::vcard {
-
-SelectRule default_select_rule()
-{
-    // The switch names of the shared contract (BRIEF: MYNACARD_VCARD_SWITCHES, comma-separated).
-    const char* env = std::getenv("MYNACARD_VCARD_SWITCHES");
-    const std::string list = env ? env : "";
-    SelectRule rule = SelectRule::ClearAny;
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-        const std::size_t end = std::min(list.find(',', pos), list.size());
-        std::string name = list.substr(pos, end - pos);
-        name.erase(0, name.find_first_not_of(' '));
-        name.erase(name.find_last_not_of(' ') + 1);
-        if (name == "reselect-keeps") rule = SelectRule::KeepSameAp;
-        if (name == "reselect-keeps-all") rule = SelectRule::KeepAll;
-        if (name == "reselect-clears") rule = SelectRule::ClearAny;
-        pos = end + 1;
-    }
-    return rule;
-}
 
 using detail::PinId;
 
@@ -68,8 +46,6 @@ ossl::PkeyPtr load_key(const KeyPairPem& pem)
 
 VirtualJpkiCard::State::State(TestPki p, CardOptions o) : pki(std::move(p)), options(std::move(o))
 {
-    // Switches from the environment, on top of what the test asked for (the CI switch matrix).
-    apply_environment_switches(options);
     if (options.atr.empty()) options.atr = default_atr();
     apps = detail::build_applications(pki, options);
     // Lengths accepted by CHANGE REFERENCE DATA (jpki-card.md §1.6: auth and Kenhojo PINs are 4

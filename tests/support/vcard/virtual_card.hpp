@@ -15,9 +15,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "mynacard/apdu/transport.hpp"
+#include "card_switches.hpp"
 #include "mynacard/bytes.hpp"
 #include "test_pki.hpp"
 
@@ -55,50 +55,48 @@ struct Faults {
     std::optional<std::size_t> read_binary_max_bytes;
 };
 
-/// What a SELECT by AID does to the verified PINs: ISO 7816-4 leaves the scope of a security
-/// status to the card and jpki-card.md §1.9/§7 mark it unknown for JPKI cards (issue 9 §2).
-enum class SelectRule {
-    KeepAll,     ///< no SELECT clears anything (MYNACARD_VCARD_SWITCHES=reselect-keeps-all)
-    KeepSameAp,  ///< re-SELECT of the current AP keeps them, another AP clears (reselect-keeps)
-    ClearAny,    ///< the strict reading and the default: any SELECT by AID clears every one
-};
-
-/// ClearAny, or what MYNACARD_VCARD_SWITCHES names (reselect-keeps, reselect-keeps-all).
-SelectRule default_select_rule();
-
 /// What a drop_after_ins / reset_after_ins fault asks the transport to do after an APDU.
 enum class LinkFault { None, Drop, Reset };
 
+/// Everything about one virtual card. The switch fields (card_switches.hpp) start from
+/// switch_defaults(), i.e. the built-in values with MYNACARD_VCARD_SWITCHES applied: a switch
+/// named there changes every card of the process, unless a test sets the field itself.
 struct CardOptions {
-    SelectRule select_rule = default_select_rule();
     PinSetup auth_pin{"1234", 3, 3};
     PinSetup sign_pin{"ABC123", 5, 5};
     PinSetup kenhojo_pin{"1234", 3, 3};
     bool has_sign_certificate = true;          ///< false = under-15 card (no EF 0001, 0008 = 00 8F 00)
-    Bytes atr;                                 ///< default: 3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B
-    std::string token_label = "JPKIAPICCTOKEN2";
+    /// Switch atr=<hex>. Empty: 3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B.
+    Bytes atr = switch_defaults().atr;
+    std::string token_label = switch_defaults().token_label;  ///< switch label-v1: JPKIAPICCTOKEN
     std::string common_serial = "AB0123456789012"; ///< 15 chars in the Common AP record
     std::string my_number = "123456789018";
     std::chrono::milliseconds apdu_latency{0};  ///< ~12 ms models a contact reader
     std::chrono::milliseconds sign_latency{0};  ///< a few hundred ms models RSA-2048 on card
-    bool answer_9000_when_verified = false;     ///< empty VERIFY after success: 9000 instead of 63Cx
-    bool locked_sw_6983 = false;                ///< 6983 instead of 6984 once blocked
-    bool support_extended_length = true;
+    /// Switch empty-verify-9000: empty VERIFY after success answers 9000 instead of 63Cx.
+    bool answer_9000_when_verified = switch_defaults().answer_9000_when_verified;
+    bool locked_sw_6983 = switch_defaults().locked_sw_6983;  ///< switch blocked-6983 (else 6984)
+    bool locked_sw_63c0 = switch_defaults().locked_sw_63c0;  ///< switch blocked-63c0 (else 6984)
+    /// False with switch no-extended: the card answers 6700 to extended APDUs, and the
+    /// in-process transport and the vpcd link refuse them before the card as a reader would.
+    bool support_extended_length = switch_defaults().support_extended_length;
     bool wrong_length_sw_6985 = false;          ///< signature input > k-11 bytes: 6985 instead of 6700
+    /// Switches reselect-keeps / reselect-clears / reselect-keeps-all (card_switches.hpp).
+    SelectRule select_rule = switch_defaults().select_rule;
+    bool sign_consumes = switch_defaults().sign_consumes;  ///< switch sign-consumes
+    /// Switch read-end-6282: a READ BINARY running past the end answers 6282 (with the bytes
+    /// that remain) instead of a short 9000.
+    bool read_end_6282 = switch_defaults().read_end_6282;
+    /// Switch padded-ef: certificate EFs carry FF filler after the DER (else they end with it).
+    bool padded_ef = switch_defaults().padded_ef;
+    bool has_common_ap = switch_defaults().has_common_ap;  ///< false with switch no-common-ap
     std::string municipality_code = "13101";    ///< 5 digits in the Common AP record
     std::string card_expiry = "20351231";       ///< YYYYMMDD in the Common AP record
     /// Switch `pss`: COMPUTE DIGITAL SIGNATURE accepts P1 = 01..05 (jpki-card.md §1.7 table,
     /// [1]); without it any P1 other than 00 answers 6A86.
-    bool pss = false;
+    bool pss = switch_defaults().pss;
     Faults faults;
 };
-
-/// Applies one virtual-card switch by name (BRIEF "virtual-card switch interface"). False for
-/// a name this card does not know.
-bool apply_switch(CardOptions& options, std::string_view name);
-/// Applies every name of MYNACARD_VCARD_SWITCHES (comma-separated) on top of `options`;
-/// unknown names are an error (std::invalid_argument), so a typo cannot pass a test silently.
-void apply_environment_switches(CardOptions& options);
 
 /// Counters the tests inspect (e.g. "no VERIFY with data was sent").
 struct CardStats {

@@ -4,7 +4,9 @@
 //  - a reset by "another application" (external_reset) power-cycles the card at once; the next
 //    begin_transaction() reconnects and succeeds with a new epoch, the next transmit() outside a
 //    fresh transaction answers Errc::CardReset without sending (as SCardTransmit returns
-//    SCARD_W_RESET_CARD), after which the transport is usable again.
+//    SCARD_W_RESET_CARD), after which the transport is usable again;
+//  - with switch no-extended, extended-length APDUs fail as on a short-APDU reader.
+#include "card_apdu.hpp"
 #include "virtual_card.hpp"
 
 namespace mynacard::vcard {
@@ -84,6 +86,14 @@ Result<Bytes> VirtualCardTransport::transmit(ByteView command)
             return reset;
         }
         card = m_card;
+    }
+    // Switch no-extended: a reader without extended-length support refuses the APDU itself;
+    // PC/SC reports a transmission failure (ccid: IFD_COMMUNICATION_ERROR, pcscd:
+    // SCARD_E_NOT_TRANSACTED, which the PC/SC transport maps to Errc::Transport) and the card
+    // never sees it.
+    if (!card->options().support_extended_length) {
+        if (auto parsed = detail::parse_card_command(command); parsed && parsed->extended)
+            return Unexpected{Errc::Transport, "reader refuses extended-length APDUs"};
     }
     // Outside the lock: the card may sleep (latency), and remove() must stay callable meanwhile.
     Bytes response = card->process(command);

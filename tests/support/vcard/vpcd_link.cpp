@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 
+#include "card_apdu.hpp"
 #include "pcsc_probe.hpp"
 
 namespace mynacard::vcard {
@@ -164,6 +165,13 @@ struct VpcdLink::Impl {
         changed.wait_for(lock, d, [&] { return stop || !want_connected; });
     }
 
+    bool refuses(ByteView apdu) const
+    {
+        if (card->options().support_extended_length) return false;
+        const auto parsed = detail::parse_card_command(apdu);
+        return parsed && parsed->extended;
+    }
+
     End serve(int fd)
     {
         for (;;) {
@@ -205,6 +213,15 @@ struct VpcdLink::Impl {
             // no selection, no verified PIN) instead of getting the empty answer vpcd would
             // pass on as a 0-byte response.
             if (!card->powered()) card->power_on();
+            if (refuses(payload)) {
+                // Switch no-extended: a reader that cannot carry an extended-length APDU refuses
+                // it without involving the card. vpcd's protocol cannot fail one exchange (an
+                // empty answer leaves pcscd's SCardTransmit waiting forever; closing the
+                // connection is a removal), so the "reader" answers 67 00 (wrong length) itself;
+                // the card's APDU counter does not move.
+                if (!send_message(fd, Bytes{0x67, 0x00})) return End::Dropped;
+                continue;
+            }
             const Bytes response = card->process(payload);
             // Faults::drop_after_ins / reset_after_ins: the card ran it, the answer never leaves.
             if (const LinkFault f = card->take_link_fault(); f != LinkFault::None)
