@@ -21,6 +21,26 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
+# write_engine_config: $WORK/openssl.cnf, an OpenSSL configuration (for OPENSSL_CONF) that loads
+# the libp11 engine with $MODULE; init = 0: the engine starts the module when first used.
+write_engine_config() {
+  local engine
+  engine=$(find /usr/lib -path '*engines-3/pkcs11.so' | head -1)
+  [ -n "$engine" ] || fail "libengine-pkcs11-openssl is not installed"
+  cat > "$WORK/openssl.cnf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = $engine
+MODULE_PATH = $MODULE
+init = 0
+CNF
+}
+
 # Module configuration: no network checks in tests, a private cache.
 export XDG_CACHE_HOME=$WORK/cache
 export MYNACARD_CONFIG=$WORK/mynacard.conf

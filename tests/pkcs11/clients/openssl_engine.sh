@@ -4,20 +4,7 @@
 #   Usage: openssl_engine.sh MODULE VCARD
 MODULE=$1 VCARD=$2
 source "$(dirname "$0")/common.sh"
-ENGINE=$(find /usr/lib -path '*engines-3/pkcs11.so' | head -1)
-[ -n "$ENGINE" ] || fail "libengine-pkcs11-openssl is not installed"
-cat > "$WORK/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = $ENGINE
-MODULE_PATH = $MODULE
-init = 0
-CNF
+write_engine_config
 export OPENSSL_CONF=$WORK/openssl.cnf
 
 pkcs11-tool --module "$MODULE" --token-label "$AUTH_LABEL" --read-object --type cert --label 'JPKI Auth' -o "$WORK/auth.der"

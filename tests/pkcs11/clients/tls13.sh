@@ -88,20 +88,7 @@ expect_version() {
 REQUEST=$'GET / HTTP/1.0\r\n\r\n'
 
 # --- OpenSSL s_client through the libp11 engine
-ENGINE=$(find /usr/lib -path '*engines-3/pkcs11.so' | head -1)
-[ -n "$ENGINE" ] || fail "libengine-pkcs11-openssl is not installed"
-cat > "$WORK/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = $ENGINE
-MODULE_PATH = $MODULE
-init = 0
-CNF
+write_engine_config
 # OpenSSL picks RSA-PSS for its CertificateVerify whenever the server offers it, TLS 1.2
 # included, and libp11 does not look at the token's mechanism list: for a card without PSS a
 # TLS 1.2 client must be told to sign PKCS#1 v1.5 (-sigalgs; ECDSA for the server's key).

@@ -104,20 +104,7 @@ openssl req -in "$WORK/req.pem" -noout -verify 2>&1 | grep -q 'verify OK' || fai
 openssl req -in "$WORK/req.pem" -noout -pubkey | cmp -s - "$WORK/auth2.pub" || fail "certtool signed with another card's key"
 
 step "openssl dgst -sign through libp11 with $TOKEN2_URI"
-ENGINE=$(find /usr/lib -path '*engines-3/pkcs11.so' | head -1)
-[ -n "$ENGINE" ] || fail "libengine-pkcs11-openssl is not installed"
-cat > "$WORK/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = $ENGINE
-MODULE_PATH = $MODULE
-init = 0
-CNF
+write_engine_config
 OPENSSL_CONF=$WORK/openssl.cnf openssl dgst -sha256 -engine pkcs11 -keyform engine \
   -sign "$TOKEN2_URI;object=JPKI%20Auth;type=private;pin-value=$AUTH_PIN" \
   -out "$WORK/sig-ossl-a2" "$WORK/data" 2>"$WORK/ossl.err" || { cat "$WORK/ossl.err"; fail "openssl engine, card 2"; }
