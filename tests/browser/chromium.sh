@@ -18,19 +18,12 @@
 #          ERR_SSL_CLIENT_AUTH_NO_COMMON_ALGORITHMS.
 # Exit 77 (ctest: skipped, with the reason printed) when chromium is not installed.
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4
-if ! command -v chromium >/dev/null; then
-  echo "SKIP: chromium is not installed (tools/dev/install-deps.sh --browsers installs it;" \
-       "tools/test.sh runs it unless --no-browsers; here it is not installed)"
-  exit 77
-fi
+BROWSER=chromium
 source "$(dirname "$0")/common.sh"
-PIN_HOOK=$(realpath "$PIN_HOOK")
 
 tls=$TLS expect_page=$EXPECT_PAGE
 
 # --- the user's NSS database -------------------------------------------------------------------
-export HOME=$WORK/home
-mkdir -p "$HOME"
 make_nss_db "$HOME/.pki/nssdb"
 
 start_server "$tls"
@@ -78,24 +71,17 @@ show_server_log
 [ -s "$shot" ] && echo "screenshot: $shot"
 
 if [ "$expect_page" = 1 ]; then
-  n=$(card_requests /)
-  [ "$n" -ge 1 ] || fail "the server logged no request with the card's certificate"
-  versions=$(card_request_versions | sort -u)
-  [ "$versions" = "TLSv$tls" ] || fail "card requests over '$versions', expected TLSv$tls"
+  check_card_requests "$tls"
   grep -q '<h1 id="status">mynacard-authenticated</h1>' "$WORK/dom.html" ||
     { head -c 3000 "$WORK/dom.html" >&2; grep -E 'ERR_|net_error' "$WORK/chromium.log" >&2
       fail "the DOM does not show the authenticated page"; }
   grep -q "<code id=\"client-sha256\">$AUTH_CERT_SHA256</code>" "$WORK/dom.html" ||
     fail "the page does not name the card's certificate ($AUTH_CERT_SHA256)"
-  # One page load, one login: the auth PIN was asked for (and sent) exactly once.
-  asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
-  [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
-  ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
+  check_one_auth_pin_ask
   [ -s "$shot" ] || fail "no screenshot"
   echo "chromium $CASE: page shown to the card's certificate over TLSv$tls"
 else
-  n=$(card_requests /)
-  [ "$n" = 0 ] || fail "a TLS 1.3 request carried the card's certificate without PSS"
+  check_no_card_request
   # Headless Chromium reports a failed page load on stderr with the net error's name (its
   # headless command handler: "Page load failed: net::ERR_..."), and prints no DOM.
   grep -F 'Page load failed: net::ERR_SSL_CLIENT_AUTH_NO_COMMON_ALGORITHMS' "$WORK/chromium.log" ||

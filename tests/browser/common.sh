@@ -10,6 +10,16 @@
 #   - ARTIFACTS: where screenshots are kept (CI artifacts), printed by the tests.
 here_browser=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Browser tests set BROWSER (the program) and PIN_HOOK before sourcing this file. Without the
+# browser installed the test is skipped (exit 77, ctest: skipped, with the reason printed) before
+# anything starts; with it, HOME is a directory of $WORK and PIN_HOOK an absolute path (the
+# end of this file).
+if [ -n "${BROWSER:-}" ] && ! command -v "$BROWSER" >/dev/null; then
+  echo "SKIP: $BROWSER is not installed (tools/dev/install-deps.sh --browsers installs it;" \
+       "tools/test.sh runs it unless --no-browsers; here it is not installed)"
+  exit 77
+fi
+
 # Browser tests set CASE before sourcing this file:
 #   tls12         TLS 1.2; the virtual card's switches as the environment sets them
 #   tls13-no-pss  TLS 1.3 with the virtual card's `pss` switch off: the browser must fail
@@ -167,6 +177,32 @@ PY
 
 show_server_log() { echo "--- server log"; cat "$SERVER_LOG"; echo "---"; }
 
+# check_card_requests TLS: the server logged a request with the card's certificate, and every
+# such request came over TLS 1.2 or 1.3 as given (a case that must show the page).
+check_card_requests() {
+  local n versions
+  n=$(card_requests /)
+  [ "$n" -ge 1 ] || fail "the server logged no request with the card's certificate"
+  versions=$(card_request_versions | sort -u)
+  [ "$versions" = "TLSv$1" ] || fail "card requests over '$versions', expected TLSv$1"
+}
+
+# check_no_card_request: no request carried the card's certificate (a TLS 1.3 case without PSS).
+check_no_card_request() {
+  local n
+  n=$(card_requests /)
+  [ "$n" = 0 ] || fail "a TLS 1.3 request carried the card's certificate without PSS"
+}
+
+# check_one_auth_pin_ask: one page load, one login: NSS asked nss_pin_hook.so for the auth PIN
+# (and sent it) exactly once, and never again after a rejection.
+check_one_auth_pin_ask() {
+  local asks
+  asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
+  [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
+  ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
+}
+
 # An NSS database in $1 with the module registered (modutil, as a user or `card-cp setup` would;
 # not with a second argument "no-module") and the test server's CA trusted for TLS servers.
 make_nss_db() {
@@ -189,3 +225,9 @@ require_private_mounts() {
   [ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] ||
     fail "not in a private mount namespace: will not mount over $1"
 }
+
+if [ -n "${BROWSER:-}" ]; then
+  PIN_HOOK=$(realpath "$PIN_HOOK")
+  export HOME=$WORK/home
+  mkdir -p "$HOME"
+fi

@@ -25,18 +25,10 @@
 #          show its own error page (SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT).
 # Exit 77 (ctest: skipped, with the reason printed) when firefox-esr is not installed.
 MODULE=$1 VCARD=$2 PIN_HOOK=$3 CASE=$4 VIA=${5:-modutil}
-if ! command -v firefox-esr >/dev/null; then
-  echo "SKIP: firefox-esr is not installed (tools/dev/install-deps.sh --browsers installs it;" \
-       "tools/test.sh runs it unless --no-browsers; here it is not installed)"
-  exit 77
-fi
+BROWSER=firefox-esr
 source "$(dirname "$0")/common.sh"
-PIN_HOOK=$(realpath "$PIN_HOOK")
 
 tls=$TLS expect_page=$EXPECT_PAGE
-
-export HOME=$WORK/home
-mkdir -p "$HOME"
 profile=$WORK/firefox-profile
 case $VIA in
   modutil) make_nss_db "$profile" ;;
@@ -117,18 +109,12 @@ echo "--- page"; cat "$WORK/result.json"; echo
 
 field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$WORK/result.json" "$1"; }
 if [ "$expect_page" = 1 ]; then
-  n=$(card_requests /)
-  [ "$n" -ge 1 ] || fail "the server logged no request with the card's certificate"
-  versions=$(card_request_versions | sort -u)
-  [ "$versions" = "TLSv$tls" ] || fail "card requests over '$versions', expected TLSv$tls"
+  check_card_requests "$tls"
   [ -z "$(field navigate_error)" ] || fail "navigation failed: $(field navigate_error)"
   [ "$(field status)" = mynacard-authenticated ] || fail "the DOM does not show the authenticated page"
   [ "$(field client_sha256)" = "$AUTH_CERT_SHA256" ] ||
     fail "the page names certificate $(field client_sha256), not the card's $AUTH_CERT_SHA256"
-  # One page load, one login: the auth PIN was asked for (and sent) exactly once.
-  asks=$(grep -c "^ask token=$AUTH_LABEL retry=0 answered=1 " "$WORK/pin.log" || true)
-  [ "$asks" = 1 ] || fail "NSS asked for the auth PIN $asks times, expected once"
-  ! grep -q "^ask token=$AUTH_LABEL retry=1" "$WORK/pin.log" || fail "NSS retried the auth PIN (rejected?)"
+  check_one_auth_pin_ask
   if [ "$VIA" = card-cp ]; then
     # card-cp setup's registration (issue 11 §2): the page load asks for the auth PIN and for
     # nothing else, in particular not for the signing password.
@@ -140,8 +126,7 @@ if [ "$expect_page" = 1 ]; then
   [ -s "$shot" ] || fail "no screenshot"
   echo "firefox $CASE: page shown to the card's certificate over TLSv$tls"
 else
-  n=$(card_requests /)
-  [ "$n" = 0 ] || fail "a TLS 1.3 request carried the card's certificate without PSS"
+  check_no_card_request
   [ "$(field status)" != mynacard-authenticated ] || fail "the page showed without client authentication"
   [ -n "$(field navigate_error)" ] || fail "Firefox reported no error page"
   # NSS finds no TLS 1.3 signature scheme for the card's key, so Firefox answers the server's
