@@ -6,17 +6,8 @@
 set -euo pipefail
 MODULE=$(realpath "$MODULE")
 VCARD=$(realpath "${MYNACARD_VCARD:?MYNACARD_VCARD names the mynacard-vcard program}")
+source "$(dirname "${BASH_SOURCE[0]}")/../support/vcard_process.sh"
 WORK=$(mktemp -d /tmp/mynacard-conformance.XXXXXX)
-VCARD_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$VCARD_PID" ] && kill -0 "$VCARD_PID" 2>/dev/null; then
-    kill "$VCARD_PID" 2>/dev/null || true
-    wait "$VCARD_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-  exit $rc
-}
 trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -40,8 +31,7 @@ expiry.warn_days = 0
 level = ${MYNACARD_TEST_LOG_LEVEL:-off}
 CONF
 
-"$VCARD" --pki "$WORK/pki" --state "$WORK/state" >"$WORK/vcard.log" 2>&1 &
-VCARD_PID=$!
+start_vcard --pki "$WORK/pki" --state "$WORK/state"
 
 # The decimal slot ID of the first token whose label contains $LABEL (pkcs11-tool -L: "Slot N
 # (0x..): ..." then "  token label        : ...").

@@ -45,20 +45,14 @@ for f in "$module" "$libdir/libmynacard.so.0" /usr/bin/card-cp /usr/share/p11-ki
   [ -e "$f" ] && skip "$f exists and belongs to no package (an install into /usr?): not overwriting it"
 done
 
+source "$here/../support/vcard_process.sh"
 WORK=$(mktemp -d /tmp/mynacard-package-test.XXXXXX)
-VCARD_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$VCARD_PID" ] && kill -0 "$VCARD_PID" 2>/dev/null; then
-    kill "$VCARD_PID" 2>/dev/null || true
-    wait "$VCARD_PID" 2>/dev/null || true
-  fi
+# After the card program stops (cleanup): what this run installed goes again.
+cleanup_also() {
   if [ -e "$marker" ]; then
     dpkg -P mynacard-dev mynacard >/dev/null 2>&1 || true
     rm -f "$marker"
   fi
-  rm -rf "$WORK"
-  exit $rc
 }
 trap cleanup EXIT INT TERM
 
@@ -137,14 +131,9 @@ ldconfig -p | grep -q "libmynacard.so.0 (.*=> .*/$triplet/libmynacard.so.0\$" ||
 export XDG_CACHE_HOME=$WORK/cache MYNACARD_CONFIG=$WORK/mynacard.conf HOME=$WORK/home
 mkdir -p "$HOME"
 printf '[revocation]\nmode = none\npolicy.sign = fail-open\npolicy.auth = fail-open\n' > "$MYNACARD_CONFIG"
-"$VCARD" --pki "$WORK/pki" >"$WORK/vcard.log" 2>&1 &
-VCARD_PID=$!
+start_vcard --pki "$WORK/pki"
 proxy=$libdir/p11-kit-proxy.so
-for _ in $(seq 1 100); do
-  pkcs11-tool --module "$proxy" -T 2>/dev/null | grep -q 'JPKI Auth' && break
-  kill -0 "$VCARD_PID" 2>/dev/null || { cat "$WORK/vcard.log"; fail "mynacard-vcard exited"; }
-  sleep 0.2
-done
+wait_for_token "$proxy"
 
 step "p11-kit list-modules"
 p11-kit list-modules > "$WORK/modules" 2>&1 || true
@@ -199,7 +188,7 @@ PY
 echo "    default module: $module (loadable)"
 
 step "dpkg -P: the packages and every file of theirs are gone"
-kill "$VCARD_PID"; wait "$VCARD_PID" 2>/dev/null || true; VCARD_PID=""
+stop_pid "$VCARD_PID"; VCARD_PID=""
 dpkg -P mynacard-dev mynacard >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; fail "dpkg -P"; }
 rm -f "$marker"
 installed mynacard && fail "mynacard still installed"

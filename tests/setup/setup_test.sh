@@ -12,16 +12,10 @@ set -euo pipefail
 CARD_CP=$(realpath "$1") MODULE=$(realpath "$2") VCARD=$(realpath "$3") PROBE=$(realpath "$4")
 TESTPKI=$(realpath "$5")
 
+source "$(dirname "$0")/../support/vcard_process.sh"
 WORK=$(mktemp -d /tmp/mynacard-setup-test.XXXXXX)
-VCARD_PID="" VCARD2_PID="" FAKE_PID=""
-cleanup() {
-  local rc=$?
-  for pid in $FAKE_PID $VCARD2_PID $VCARD_PID; do
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
-  rm -rf "$WORK"
-  exit $rc
-}
+VCARD2_PID="" FAKE_PID=""
+cleanup_also() { stop_pid "$FAKE_PID"; stop_pid "$VCARD2_PID"; }
 trap cleanup EXIT INT TERM
 fail() { echo "setup_test: FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
@@ -32,13 +26,8 @@ mkdir -p "$HOME"
 export XDG_CACHE_HOME=$WORK/cache MYNACARD_CONFIG=$WORK/mynacard.conf
 printf '[revocation]\nmode = none\npolicy.sign = fail-open\npolicy.auth = fail-open\n' > "$MYNACARD_CONFIG"
 
-"$VCARD" --pki "$WORK/pki" >"$WORK/vcard.log" 2>&1 &
-VCARD_PID=$!
-for _ in $(seq 1 100); do
-  if pkcs11-tool --module "$MODULE" -T 2>/dev/null | grep -q 'JPKI Auth'; then break; fi
-  kill -0 "$VCARD_PID" 2>/dev/null || { cat "$WORK/vcard.log" >&2; fail "mynacard-vcard exited"; }
-  sleep 0.2
-done
+start_vcard --pki "$WORK/pki"
+wait_for_token "$MODULE"
 
 # Firefox's layout: profiles.ini beside the profile directories; an absolute profile elsewhere.
 ff=$HOME/.mozilla/firefox

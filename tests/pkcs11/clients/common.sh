@@ -5,17 +5,8 @@ set -euo pipefail
 # p11-kit resolves a relative module path against its own module directory.
 MODULE=$(realpath "$MODULE")
 VCARD=$(realpath "$VCARD")
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/vcard_process.sh"
 WORK=$(mktemp -d /tmp/mynacard-client.XXXXXX)
-VCARD_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$VCARD_PID" ] && kill -0 "$VCARD_PID" 2>/dev/null; then
-    kill "$VCARD_PID" 2>/dev/null || true
-    wait "$VCARD_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-  exit $rc
-}
 trap cleanup EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -54,14 +45,8 @@ expiry.warn_days = 0
 level = ${MYNACARD_TEST_LOG_LEVEL:-off}
 CONF
 
-"$VCARD" --pki "$WORK/pki" >"$WORK/vcard.log" 2>&1 &
-VCARD_PID=$!
-for _ in $(seq 1 100); do
-  if pkcs11-tool --module "$MODULE" -T 2>/dev/null | grep -q 'JPKI Auth'; then break; fi
-  kill -0 "$VCARD_PID" 2>/dev/null || { cat "$WORK/vcard.log" >&2; fail "mynacard-vcard exited"; }
-  sleep 0.2
-done
-pkcs11-tool --module "$MODULE" -T | grep -q 'JPKI Auth' || fail "token did not appear"
+start_vcard --pki "$WORK/pki"
+wait_for_token "$MODULE"
 
 # The token labels: the documented form (README "PKCS#11 module": a fixed prefix, a blank, the
 # last 4 characters of the card's serial, so that two cards' tokens differ), built from the serial
