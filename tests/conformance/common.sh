@@ -18,18 +18,7 @@ case "$TOKEN" in
   *) echo "usage: TOKEN must be auth or sign" >&2; exit 64 ;;
 esac
 
-# Module configuration: no network checks, a private cache (as the real-client tests).
-export XDG_CACHE_HOME=$WORK/cache
-export MYNACARD_CONFIG=$WORK/mynacard.conf
-cat > "$MYNACARD_CONFIG" <<CONF
-[revocation]
-mode = none
-policy.sign = fail-open
-policy.auth = fail-open
-expiry.warn_days = 0
-[log]
-level = ${MYNACARD_TEST_LOG_LEVEL:-off}
-CONF
+write_test_config
 
 start_vcard --pki "$WORK/pki" --state "$WORK/state"
 

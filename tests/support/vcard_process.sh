@@ -6,7 +6,11 @@
 #                       if it defines one, removes $WORK, and exits with the test's status;
 #   start_vcard ARGS    $VCARD ARGS in the background, its output in $WORK/vcard.log; VCARD_PID;
 #   wait_for_token MOD  until module MOD lists the token 'JPKI Auth' (20 s), failing at once
-#                       with the card program's log if it exits.
+#                       with the card program's log if it exits;
+#   write_test_config   the module configuration of the client and conformance tests
+#                       (MYNACARD_CONFIG in $WORK): no network checks, fail-open for both keys,
+#                       no expiry warnings, log level $MYNACARD_TEST_LOG_LEVEL (default off);
+#                       a private cache (XDG_CACHE_HOME in $WORK).
 # The test defines fail() and sets WORK (and the trap) itself.
 VCARD_PID=""
 
@@ -38,4 +42,18 @@ wait_for_token() {
     sleep 0.2
   done
   pkcs11-tool --module "$1" -T | grep -q 'JPKI Auth' || fail "token did not appear"
+}
+
+write_test_config() {
+  export XDG_CACHE_HOME=$WORK/cache
+  export MYNACARD_CONFIG=$WORK/mynacard.conf
+  cat > "$MYNACARD_CONFIG" <<CONF
+[revocation]
+mode = none
+policy.sign = fail-open
+policy.auth = fail-open
+expiry.warn_days = 0
+[log]
+level = ${MYNACARD_TEST_LOG_LEVEL:-off}
+CONF
 }

@@ -32,18 +32,7 @@ init = 0
 CNF
 }
 
-# Module configuration: no network checks in tests, a private cache.
-export XDG_CACHE_HOME=$WORK/cache
-export MYNACARD_CONFIG=$WORK/mynacard.conf
-cat > "$MYNACARD_CONFIG" <<CONF
-[revocation]
-mode = none
-policy.sign = fail-open
-policy.auth = fail-open
-expiry.warn_days = 0
-[log]
-level = ${MYNACARD_TEST_LOG_LEVEL:-off}
-CONF
+write_test_config
 
 start_vcard --pki "$WORK/pki"
 wait_for_token "$MODULE"
