@@ -144,8 +144,9 @@ CardIdentity identity_from_auth_certificate(const Certificate& auth)
 namespace mynacard::jpki {
 
 Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& insertion, const CacheOptions& cache,
-                             std::string* label)
+                             std::string* label, bool* found_current)
 {
+    if (found_current) *found_current = false;
     std::optional<detail::CardRecord> record;
     if (cache.enabled) {
         if (auto dir = cache.directory ? cache.directory : detail::CertCache::default_directory())
@@ -163,6 +164,7 @@ Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& 
     MYNACARD_TRY(auto chunk, detail::read_auth_chunk_here(tx, model, &sfi));
     if (chunk && detail::sha256_of(*chunk) == *record->auth_prefix) {
         if (label) *label = record->label;
+        if (found_current) *found_current = true;
         return detail::card_type_for_label(record->label);
     }
     // No AP selected (the card was reset or powered off: nobody holds a verification now), or

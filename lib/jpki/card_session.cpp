@@ -254,6 +254,7 @@ Result<void> CardSession::Impl::ensure_jpki(apdu::Transaction& tx, Need need)
 Result<void> CardSession::Impl::open_card(apdu::Transaction& tx)
 {
     std::optional<Bytes> jpki_chunk;  // EF 000A's first chunk, read from a JPKI AP we selected
+    info.others_may_be_logged_in = false;
     MYNACARD_TRY(const bool same_insertion, open_known_insertion(tx, &jpki_chunk));
     bool known = same_insertion;
     if (!known) {
@@ -295,6 +296,7 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx, std:
         return first;
     };
     MYNACARD_TRY(auto first, read_prefix());
+    const bool found_jpki_current = first.has_value();
     if (!first) {
         // No AP selected (the card was reset or powered off: nobody holds a verification now) or
         // another one (which, on a card that ends verification on SELECT, already ended ours and
@@ -322,6 +324,7 @@ Result<bool> CardSession::Impl::open_known_insertion(apdu::Transaction& tx, std:
     // The PSS probe's answer for this card (no probe here: another application may hold a
     // verification in this insertion, and the probe would sign with it).
     if (parsed->pss) info.pss = *parsed->pss ? SchemeSupport::Yes : SchemeSupport::No;
+    info.others_may_be_logged_in = found_jpki_current;
     adopt_record(std::move(*parsed));
     auto& auth = certs[index_of(CertKind::Auth)];
     if (!auth.der || !matches_card(*first, *auth.der)) {
@@ -842,9 +845,10 @@ Result<PinStatus> CardSession::pin_status(PinKind kind, bool reuse_known)
     }
     return self.transact([&](apdu::Transaction& tx) -> Result<PinStatus> {
         MYNACARD_TRY_VOID(self.enter_ap_for(tx, kind));
-        auto status = detail::query_pin(tx, self.model, kind);
-        if (kind == PinKind::Kenhojo) self.leave_kenhojo(tx);
-        return status;
+        // No PIN was sent, so nothing of ours to end in the Kenhojo AP: it stays selected, and the
+        // next program that opens the card sees another AP current (nobody can still be logged in
+        // to the JPKI AP on a card that ends verification on SELECT; CardInfo::others_may_be_logged_in).
+        return detail::query_pin(tx, self.model, kind);
     });
 }
 

@@ -379,7 +379,8 @@ TEST_CASE("card-cp between this process's login and its signature sends no SELEC
     const Bytes der = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
 
     const std::vector<std::vector<std::string>> commands{
-        {"readers"}, {"--json", "readers"}, {"cert", "list"}, {"pin", "status", "auth", "sign"}};
+        {"readers"}, {"--json", "readers"}, {"cert", "list"}, {"pin", "status", "auth", "sign"},
+        {"status"}, {"--json", "status"}};
     for (const auto& args : commands) {
         CAPTURE(args);
         const auto before = card.card().stats();
@@ -394,6 +395,9 @@ TEST_CASE("card-cp between this process's login and its signature sends no SELEC
         CHECK(card.card().stats().verify_with_data == before.verify_with_data);
         CHECK(card.card().verified(0x18));
     }
+    // card-cp status left the Kenhojo AP alone (selecting it could have ended our login) and says so.
+    const CardCpRun status = run_card_cp(env.dir.path, {"--json", "status"});
+    CHECK(status.output.find("\"not-read\"") != std::string::npos);
     // The readers listing still names the card (from the insertion record) by its label
     // (JPKIAPICCTOKEN with switch label-v1).
     const CardCpRun listed = run_card_cp(env.dir.path, {"--json", "readers"});

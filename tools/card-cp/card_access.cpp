@@ -46,6 +46,7 @@ OpenCard open_card(Context& ctx)
     if (readers.empty()) ctx.fail(ExitCode::NoReader, ctx.msg(Msg::ErrNoReader));
 
     std::unique_ptr<apdu::Transport> transport;
+    std::optional<bool> found_current;  // from the reader search, which may select the JPKI AP itself
     if (ctx.options.reader) {
         const auto& reader = pick_named(ctx, readers, *ctx.options.reader);
         if (!reader.card_present) ctx.fail(ExitCode::NoCard, ctx.msg(Msg::ErrNoCard) + " (" + reader.name + ")");
@@ -62,14 +63,16 @@ OpenCard open_card(Context& ctx)
                 continue;
             }
             std::string label;
+            bool current = false;
             // A card another process identified in this insertion (the PKCS#11 module in a
             // browser, say) is recognised from its insertion record with one READ BINARY: no
             // SELECT by AID, which on a card that ends verification on SELECT would log it out.
             auto type = jpki::detect_card(**connected, jpki::ReaderInsertion{reader.name, reader.event_count},
-                                          ctx.config().cache, &label);
+                                          ctx.config().cache, &label, &current);
             if (type && jpki::is_jpki_ic_card(*type)) {
                 transport = std::move(connected).value();
                 open.reader = reader.name;
+                found_current = current;
                 break;
             }
             seen += (seen.empty() ? "" : "; ") + reader.name + ": " +
@@ -90,6 +93,7 @@ OpenCard open_card(Context& ctx)
         if (r.name == open.reader) session_options.insertion = jpki::ReaderInsertion{r.name, r.event_count};
     ctx.progress(ctx.msg(Msg::ProgressConnecting));
     open.session.emplace(ctx.need(jpki::CardSession::open(std::move(transport), session_options)));
+    open.others_may_be_logged_in = found_current.value_or(open.session->info().others_may_be_logged_in);
     return open;
 }
 

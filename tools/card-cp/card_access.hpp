@@ -19,6 +19,9 @@ struct OpenCard {
     std::string reader;
     /// Set once a PIN went to the card (JPKI or Kenhojo AP): the session must be ended.
     bool pin_sent = false;
+    /// The JPKI AP was current when card-cp met the card, in an insertion already identified:
+    /// another program may be logged in there (jpki::CardInfo::others_may_be_logged_in).
+    bool others_may_be_logged_in = false;
 
     jpki::CardSession& card() { return *session; }
 };

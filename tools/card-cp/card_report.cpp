@@ -79,17 +79,26 @@ PinEntry read_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind)
 {
     auto status = card.card().pin_status(kind);
     if (!status && status.error().code == Errc::NoSuchKey) {
-        PinEntry entry{kind, false, {}};
+        PinEntry entry{kind, false, {}, true};
         entry.status.kind = kind;
         entry.status.max_tries = jpki::max_tries(kind);
         return entry;
     }
-    return PinEntry{kind, true, ctx.need(std::move(status))};
+    return PinEntry{kind, true, ctx.need(std::move(status)), true};
+}
+
+PinEntry not_read_pin_entry(jpki::PinKind kind)
+{
+    PinEntry entry{kind, true, {}, false};
+    entry.status.kind = kind;
+    entry.status.max_tries = jpki::max_tries(kind);
+    return entry;
 }
 
 const char* pin_state_id(const PinEntry& entry) noexcept
 {
     const auto& status = entry.status;
+    if (!entry.read) return "not-read";
     if (!entry.issued) return "not-issued";
     if (!status.tries_left) return "verified";
     if (status.locked()) return "locked";
@@ -119,6 +128,7 @@ std::string pin_status_line(const Context& ctx, const PinEntry& entry)
     char kind[16];
     std::snprintf(kind, sizeof kind, "%-8s", jpki::to_string(entry.kind));
     if (!entry.issued) return std::string("  ") + kind + " " + ctx.msg(Msg::LblNotIssued);
+    if (!entry.read) return std::string("  ") + kind + " " + ctx.msg(Msg::LblPinNotRead);
     Msg text = Msg::PinStateOk;
     if (state == "verified") text = Msg::PinStateVerified;
     else if (state == "locked") text = Msg::PinStateLocked;

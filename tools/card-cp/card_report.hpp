@@ -36,10 +36,15 @@ struct PinEntry {
     jpki::PinKind kind;
     bool issued = true;
     jpki::PinStatus status;
+    /// False when the counter was deliberately not read (see not_read_pin_entry).
+    bool read = true;
 };
 PinEntry read_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind);
+/// A counter left unread: reading it would select another AP while another application may be
+/// logged in to the JPKI AP (CardInfo::others_may_be_logged_in).
+PinEntry not_read_pin_entry(jpki::PinKind kind);
 
-/// "ok" | "count-low" | "final-try" | "locked" | "verified" | "not-issued"
+/// "ok" | "count-low" | "final-try" | "locked" | "verified" | "not-issued" | "not-read"
 const char* pin_state_id(const PinEntry& entry) noexcept;
 nlohmann::json pin_status_json(const PinEntry& entry);
 std::string pin_status_line(const Context& ctx, const PinEntry& entry);

@@ -183,6 +183,11 @@ constexpr std::array kRows{
     Row{Msg::LblNeedsPassword, "present (readable after the signing password)",
         "あり（署名用パスワードの入力後に読み取り可能）"},
     Row{Msg::LblNotIssued, "not issued", "発行されていません"},
+    Row{Msg::LblPinNotRead,
+        "not read: another program may be logged in to the card, and selecting this application "
+        "could end its login (`card-cp pin status kenhojo` reads it)",
+        "読み取っていません: 他のプログラムがカードにログイン中の可能性があり、このアプリを選択すると"
+        "そのログインが切れることがあります（`card-cp pin status kenhojo` で読み取れます）"},
     Row{Msg::LblUnreadable, "unreadable: {0}", "読み取れません: {0}"},
     Row{Msg::LblRevocation, "revocation: {0}", "失効確認: {0}"},
     Row{Msg::LblRevocationTimes, "checked {0}, this update {1}, next update {2}",

@@ -96,6 +96,7 @@ enum class Msg {
     LblExpiredOn,
     LblNeedsPassword,
     LblNotIssued,
+    LblPinNotRead,
     LblUnreadable,
     LblRevocation,
     LblRevocationTimes,

@@ -37,6 +37,11 @@ struct CardInfo {
     /// RSASSA-PSS (P1=04, jpki-card.md §1.7, [1]): probed once per card without a PIN, or No
     /// once the card refused the scheme (issue 9 §3). Unknown: not probed (PSS not offered).
     SchemeSupport pss = SchemeSupport::Unknown;
+    /// open() met the JPKI AP already selected in an insertion a session of ours had identified:
+    /// another application may hold a JPKI login right now, and selecting another AP (Kenhojo)
+    /// could end it on a card that drops verification on SELECT (jpki-card.md §7; issue 9 §1
+    /// "Other processes"). Callers that only look (card-cp status) leave other APs alone then.
+    bool others_may_be_logged_in = false;
 };
 
 struct CacheOptions {
@@ -81,9 +86,11 @@ Result<CardType> detect_card(apdu::Transport& transport, std::string* label = nu
 /// CardSession::open keeps next to the cache of `cache`) is confirmed with one READ BINARY in
 /// whatever AP is current, and no SELECT by AID is sent, so another process's login survives
 /// on a card that ends verification on SELECT. Otherwise (no record, or the card does not show
-/// the recorded content) as detect_card.
+/// the recorded content) as detect_card. `found_current` (if given) tells which: true when the
+/// card was confirmed in the JPKI AP it found current, where another application may be logged
+/// in (CardInfo::others_may_be_logged_in).
 Result<CardType> detect_card(apdu::Transport& transport, const ReaderInsertion& insertion, const CacheOptions& cache,
-                             std::string* label = nullptr);
+                             std::string* label = nullptr, bool* found_current = nullptr);
 
 class CardSession {
 public:
