@@ -380,7 +380,7 @@ TEST_CASE("card-cp between this process's login and its signature sends no SELEC
 
     const std::vector<std::vector<std::string>> commands{
         {"readers"}, {"--json", "readers"}, {"cert", "list"}, {"pin", "status", "auth", "sign"},
-        {"status"}, {"--json", "status"}};
+        {"status"}, {"--json", "status"}, {"pin", "status"}};
     for (const auto& args : commands) {
         CAPTURE(args);
         const auto before = card.card().stats();

@@ -95,6 +95,12 @@ PinEntry not_read_pin_entry(jpki::PinKind kind)
     return entry;
 }
 
+PinEntry look_at_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind)
+{
+    if (kind == jpki::PinKind::Kenhojo && card.others_may_be_logged_in) return not_read_pin_entry(kind);
+    return read_pin_entry(ctx, card, kind);
+}
+
 const char* pin_state_id(const PinEntry& entry) noexcept
 {
     const auto& status = entry.status;

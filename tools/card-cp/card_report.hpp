@@ -43,6 +43,11 @@ PinEntry read_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind);
 /// A counter left unread: reading it would select another AP while another application may be
 /// logged in to the JPKI AP (CardInfo::others_may_be_logged_in).
 PinEntry not_read_pin_entry(jpki::PinKind kind);
+/// For reports that only look (status, `pin status` without a kind): the Kenhojo counter means
+/// selecting the Kenhojo AP, which on a card that drops verification on SELECT (jpki-card.md §7)
+/// would log another program out of the JPKI AP, so it is left unread when one may be logged in
+/// (issue 9 §1). A counter asked for by name is always read.
+PinEntry look_at_pin_entry(Context& ctx, OpenCard& card, jpki::PinKind kind);
 
 /// "ok" | "count-low" | "final-try" | "locked" | "verified" | "not-issued" | "not-read"
 const char* pin_state_id(const PinEntry& entry) noexcept;

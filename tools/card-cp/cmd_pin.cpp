@@ -25,7 +25,8 @@ int run_status(Context& ctx, const std::vector<std::string>& kinds)
     const std::vector<std::string> wanted = kinds.empty() ? kPinKinds : kinds;
     nlohmann::json pins = nlohmann::json::object();
     for (const auto& name : wanted) {
-        const auto status = read_pin_entry(ctx, card, parse_pin_kind(name));
+        const auto kind = parse_pin_kind(name);
+        const auto status = kinds.empty() ? look_at_pin_entry(ctx, card, kind) : read_pin_entry(ctx, card, kind);
         ctx.out(pin_status_line(ctx, status));
         pins[name] = pin_status_json(status);
     }

@@ -30,13 +30,8 @@ int run_status(Context& ctx)
         decisions.emplace(jpki::to_string(c.kind), key_gate(ctx).decide(key, *c.cert, info.identity.serial));
     }
     std::vector<PinEntry> pins;
-    for (auto kind : {jpki::PinKind::Auth, jpki::PinKind::Sign})
-        pins.push_back(read_pin_entry(ctx, card, kind));
-    // The Kenhojo counter means selecting the Kenhojo AP, which on a card that drops verification
-    // on SELECT (jpki-card.md §7) would log a browser out of the JPKI AP; a status report only
-    // looks, so it leaves that AP alone when another application may be logged in (issue 9 §1).
-    pins.push_back(card.others_may_be_logged_in ? not_read_pin_entry(jpki::PinKind::Kenhojo)
-                                                : read_pin_entry(ctx, card, jpki::PinKind::Kenhojo));
+    for (auto kind : {jpki::PinKind::Auth, jpki::PinKind::Sign, jpki::PinKind::Kenhojo})
+        pins.push_back(look_at_pin_entry(ctx, card, kind));
 
     if (ctx.options.json) {
         nlohmann::json j;
