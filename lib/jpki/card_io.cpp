@@ -129,6 +129,9 @@ Result<Bytes> read_ef_prefix(apdu::Transaction& tx, CardModel& model, std::uint1
         auto data = read_sfi(tx, model, fid, le);
         if (data && !data->empty()) return data;
         if (!data && fatal_transport(data.error().code)) return data;
+        // 6982: the card found the EF and it needs a PIN (EF 0001 before the sign password,
+        // jpki-card.md §1.3): the SELECT path would only hear the same again.
+        if (!data && data.error().code == Errc::SecurityStatusNotSatisfied) return data;
         // Refused (or an empty answer): the EF may be missing, or the card may not take short
         // EF identifiers. The SELECT path tells which.
         fell_back = true;

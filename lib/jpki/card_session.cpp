@@ -174,6 +174,12 @@ struct CardSession::Impl {
     Result<Bytes> sign_in(apdu::Transaction& tx, KeyKind key, ByteView input, SignScheme scheme);
     Result<void> check_sign_input(KeyKind key, ByteView digest_info, SignScheme scheme) const;
     Result<void> learn_pss(apdu::Transaction& tx);
+    /// learn_pss's deferred form: runs after our own auth-key signature while the answer is
+    /// still unknown.
+    void learn_pss_after_signature(apdu::Transaction& tx);
+    /// Writes info.pss into the card's facts, the auth-certificate index and the insertion
+    /// record, for the next sessions.
+    void remember_pss();
     /// The card answered 6A86 to a scheme its probe said it takes (issue 9 §3): believe the
     /// card, here and in the records other processes read.
     void scheme_refused(SignScheme scheme);
@@ -396,10 +402,10 @@ Result<bool> CardSession::Impl::open_known_card(apdu::Transaction& tx, std::opti
     info.identity = parsed->identity;
     info.has_sign_certificate = presence.sign;
     info.has_auth_certificate = presence.auth;
-    // The PSS probe's answer is kept with the facts; the probe (learn_pss) runs here only when
-    // they lack it, as it would in the full probe.
+    // The PSS probe's answer is kept with the facts. Facts without it (a card that had no
+    // signing certificate when it was first met, so the probe waited) get it from our next auth
+    // signature (learn_pss_after_signature): a known card is probed with 3 APDUs (issue 9 §4).
     if (parsed->pss) info.pss = *parsed->pss ? SchemeSupport::Yes : SchemeSupport::No;
-    MYNACARD_TRY_VOID(learn_pss(tx));
     auth_index = std::move(**text);
     load_cached_certificates();
     // Keys the insertion record for later sessions, and rewrites these facts if they changed.
@@ -489,27 +495,57 @@ Result<void> CardSession::Impl::probe_card(apdu::Transaction& tx)
 Result<void> CardSession::Impl::learn_pss(apdu::Transaction& tx)
 {
     // Once per card identity: the answer goes into the card's facts (and insertion records), so
-    // a known card is not asked again. Here the JPKI AP has just been selected in this
-    // transaction and no PIN of ours is verified; the probe itself selects no AP. The auth key
-    // is probed: the sign key's signatures carry legal weight, and a probe that meets a
-    // password verified by another application would sign with it (a fixed value, still); the
-    // sign key only on a card without an auth key.
+    // a known card is not asked again. Here the JPKI AP is current in this transaction and the
+    // probe selects no AP.
+    //
+    // The probe must never spend a login, ours or another application's: on a card that keeps
+    // verification across SELECT (jpki-card.md §1.9, open) and lets a signature use it up (§7,
+    // open), a probe that meets a verified key signs and ends that login. So it goes to a key
+    // whose PIN the card has just shown unverified, inside this transaction (nobody can verify
+    // in between): the sign key, after EF 0001 (the signing certificate) answered READ BINARY
+    // with 6982, which it does without the password (§1.3 table, [3+]). The probe then meets
+    // 6982 or 6A86 and signs nothing. When that cannot be shown (no signing certificate, as on
+    // an under-15 card, or the password is verified now, maybe by another application) the
+    // answer waits for our own next auth signature (learn_pss_after_signature).
     if (info.pss != SchemeSupport::Unknown || !model.jpki_confirmed()) return {};
-    if (!info.has_auth_certificate && !info.has_sign_certificate) return {};
-    const KeyKind key = info.has_auth_certificate ? KeyKind::Auth : KeyKind::Sign;
-    MYNACARD_TRY(info.pss, detail::probe_pss(tx, model, key));
+    if (!info.has_sign_certificate) return {};
+    apdu::trace::ResponseRedaction personal_data;  // EF 0001 holds the holder's name and address
+    auto unverified = detail::read_ef_prefix(tx, model, layout::kEfSignCert, 1, &sfi);
+    if (unverified) return {};  // the password is verified: not now
+    if (fatal_transport(unverified.error().code)) return Unexpected{std::move(unverified).error()};
+    if (unverified.error().code != Errc::SecurityStatusNotSatisfied) return {};
+    MYNACARD_TRY(info.pss, detail::probe_pss(tx, model, KeyKind::Sign));
     return {};
+}
+
+void CardSession::Impl::learn_pss_after_signature(apdu::Transaction& tx)
+{
+    // Right after our own auth signature, in the same transaction: the auth key's verification
+    // is our own login, or already used up by that signature on a card that does so. The probe
+    // either signs the fixed value on our login (dropped; nothing is used up on such a card) or
+    // meets 6982 / 6A86; it can spend no other application's login. A failure leaves the answer
+    // unknown and never costs the caller the signature already made.
+    if (info.pss != SchemeSupport::Unknown || !model.jpki_confirmed()) return;
+    auto learnt = detail::probe_pss(tx, model, KeyKind::Auth);
+    if (!learnt || *learnt == SchemeSupport::Unknown) return;
+    info.pss = *learnt;
+    remember_pss();
 }
 
 void CardSession::Impl::scheme_refused(SignScheme scheme)
 {
     if (scheme != SignScheme::PssSha256) return;
     info.pss = SchemeSupport::No;
+    remember_pss();
+}
+
+void CardSession::Impl::remember_pss()
+{
     if (!cache) return;
     (void)cache->store_text(cache->facts_path(info.identity), detail::encode_record(facts()));
     if (auto& auth = certs[index_of(CertKind::Auth)]; auth.der) remember_auth_index(*auth.der);
     if (record) {
-        record->pss = false;
+        record->pss = info.pss == SchemeSupport::Yes;
         save_record();
     }
 }
@@ -747,6 +783,7 @@ Result<Bytes> CardSession::Impl::sign_in(apdu::Transaction& tx, KeyKind key, Byt
     // On a card that has shown that a signature uses up the verification (card_model.hpp),
     // this ends the login: logged_in() says so before the next signature meets 69 82.
     model.signed_with(key);
+    if (key == KeyKind::Auth) learn_pss_after_signature(tx);
     return signature;
 }
 

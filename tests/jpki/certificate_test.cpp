@@ -145,8 +145,9 @@ TEST_CASE("identity: the Common AP serial, cheap to read", "[jpki][identity]")
     CHECK(sa.info().type == CardType::MyNumberCard);
     CHECK(sa.info().token_label == "JPKIAPICCTOKEN2");
     // SELECT Common + READ RECORD, SELECT JPKI, READ 0006 and READ 0008 by short EF identifier
-    // (no cache here, so nothing more), then the PIN-less PSS probe (SELECT EF 0017 + 80 2A 04 80).
-    CHECK(sa.apdu_count() == 7);
+    // (no cache here, so nothing more), then the PIN-less PSS probe: one byte of EF 0001 shows
+    // the sign password unverified (6982), SELECT EF 001A + 80 2A 04 80.
+    CHECK(sa.apdu_count() == 8);
 }
 
 TEST_CASE("identity: falls back to the auth certificate without a Common AP record", "[jpki][identity]")

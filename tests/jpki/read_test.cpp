@@ -186,7 +186,7 @@ constexpr const char* kSelectJpki = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 0
 constexpr const char* kSelectCommon = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00";
 // The PIN-less RSA-PSS probe at the end of a new card's open (issue 9 §3, jpki-card.md §1.7):
 // the auth key EF, then 80 2A 04 80 over SHA-256("mynacard RSA-PSS probe"), no SELECT by AID.
-constexpr const char* kSelectAuthKey = "00 A4 02 0C 02 00 17";
+constexpr const char* kSelectSignKey = "00 A4 02 0C 02 00 1A";
 constexpr const char* kPssProbe = "80 2A 04 80 20 68 E4 91 0E AF 92 71 DE 79 09 A6 74 A3 2D 4A EA"
                                   " F1 92 4F 6D CD E9 A0 71 9B 3C 50 DA D0 48 30 03 00";
 
@@ -244,19 +244,19 @@ TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no
     auto& script = *card;
     expect_identity_then_jpki(script, "AB012345678901213101" "20351231")
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
-        .expect("00 B0 88 00 03", "00 8F 00 9000")
-        .expect(kSelectAuthKey, "9000")
-        .expect(kPssProbe, "6982");  // the scheme exists and wants the PIN
+        .expect("00 B0 88 00 03", "00 8F 00 9000");
+    // No signing certificate: no EF 0001 to show a PIN unverified, so the RSASSA-PSS probe
+    // waits for our own auth signature (learn_pss_after_signature).
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
-    CHECK(session->info().pss == SchemeSupport::Yes);
+    CHECK(session->info().pss == SchemeSupport::Unknown);
     CHECK(session->info().type == CardType::MyNumberCard);
     CHECK(session->info().token_label == "JPKIAPICCTOKEN2");
     CHECK(session->info().identity.serial == "AB0123456789012");
     CHECK(session->info().identity.source == "common-ap");
     CHECK_FALSE(session->info().has_sign_certificate);
     CHECK(session->info().has_auth_certificate);
-    CHECK(session->apdu_count() == 7);
+    CHECK(session->apdu_count() == 5);
     CHECK(script.finished());
     CHECK(script.transactions_begun() == 1);
     CHECK(script.transactions_ended() == 1);
@@ -264,7 +264,47 @@ TEST_CASE("open: the APDU sequence (identity first, then detect and presence, no
     // No sign key on this card: refused before any APDU.
     CHECK(session->sign(KeyKind::Sign, Bytes(51, 1)).error().code == Errc::NoSuchKey);
     CHECK(session->read_certificate(CertKind::Sign).error().code == Errc::NoSuchKey);
-    CHECK(script.sent().size() == 7);
+    CHECK(script.sent().size() == 5);
+}
+
+TEST_CASE("open: the PSS probe goes to the sign key once EF 0001 shows the password unverified", "[jpki][open][pss]")
+{
+    // Issue 9 §3 without spending a login: READ BINARY of EF 0001 answers 6982 without the
+    // sign password (jpki-card.md §1.3), so inside this transaction the sign key is unverified
+    // and the probe can only meet 6982 or 6A86; it signs nothing, whatever the card keeps.
+    for (const char* answer : {"6982", "6A86"}) {
+        CAPTURE(answer);
+        auto card = std::make_unique<ScriptedTransport>();
+        auto& script = *card;
+        expect_identity_then_jpki(script, "AB012345678901213101" "20351231")
+            .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
+            .expect("00 B0 88 00 03", "8F 8F 00 9000")
+            .expect("00 B0 81 00 01", "6982")  // one byte of EF 0001 by short EF identifier
+            .expect(kSelectSignKey, "9000")
+            .expect(kPssProbe, answer);
+        auto session = CardSession::open(std::move(card), no_cache());
+        REQUIRE(session);
+        CHECK(session->info().pss == (std::string_view(answer) == "6982" ? SchemeSupport::Yes : SchemeSupport::No));
+        CHECK(session->apdu_count() == 8);
+        CHECK(script.finished());
+    }
+}
+
+TEST_CASE("open: with the sign password verified elsewhere there is no PSS probe", "[jpki][open][pss]")
+{
+    // EF 0001 reads: another application holds the password. A probe now could sign with it
+    // (and, on a card whose signatures use up the verification, end that login): none is sent.
+    auto card = std::make_unique<ScriptedTransport>();
+    auto& script = *card;
+    expect_identity_then_jpki(script, "AB012345678901213101" "20351231")
+        .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
+        .expect("00 B0 88 00 03", "8F 8F 00 9000")
+        .expect("00 B0 81 00 01", "30 9000");
+    auto session = CardSession::open(std::move(card), no_cache());
+    REQUIRE(session);
+    CHECK(session->info().pss == SchemeSupport::Unknown);
+    CHECK(session->apdu_count() == 6);
+    CHECK(script.finished());
 }
 
 TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF, and remembered", "[jpki][open]")
@@ -278,7 +318,9 @@ TEST_CASE("open: a card that refuses short EF identifiers is read with SELECT EF
         // From here on, no short EF identifier is tried.
         .expect("00 A4 02 0C 02 00 08", "9000")
         .expect("00 B0 00 00 03", "8F 8F 00 9000")
-        .expect(kSelectAuthKey, "9000")
+        .expect("00 A4 02 0C 02 00 01", "9000")  // EF 0001 shows the sign password unverified
+        .expect("00 B0 00 00 01", "6982")
+        .expect(kSelectSignKey, "9000")
         .expect(kPssProbe, "6A86");  // no such scheme on this card
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
@@ -295,12 +337,11 @@ TEST_CASE("open: without EF 0008, an absent EF 0001 means no signing certificate
         .expect("00 B0 86 00 20", label_hex("JPKIAPICCTOKEN2"))
         .expect("00 B0 88 00 03", "6A82")
         .expect("00 A4 02 0C 02 00 08", "6A82")
-        .expect("00 A4 02 0C 02 00 01", "6A82")
-        .expect(kSelectAuthKey, "9000")
-        .expect(kPssProbe, "6985");  // neither answer: not trusted with PSS
+        .expect("00 A4 02 0C 02 00 01", "6A82");
+    // No signing certificate: the PSS probe waits for our own auth signature.
     auto session = CardSession::open(std::move(card), no_cache());
     REQUIRE(session);
-    CHECK(session->info().pss == SchemeSupport::No);
+    CHECK(session->info().pss == SchemeSupport::Unknown);
     CHECK_FALSE(session->info().has_sign_certificate);
     CHECK(session->info().identity.serial == "XY0123456789012");
     CHECK(script.finished());

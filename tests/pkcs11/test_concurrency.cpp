@@ -242,12 +242,16 @@ namespace {
 
 /// Runs p11_sign_helper with `args` in a separate process; its exit code. With `trace`, the
 /// helper's APDU trace goes to that file (MYNACARD_TRACE).
-int run_helper(const std::vector<std::string>& args, const std::string& trace = {})
+/// Runs the signing helper on this process's module; `cache_home` (if given) is its
+/// XDG_CACHE_HOME instead of this process's: another user, whose cache knows nothing of the card.
+int run_helper(const std::vector<std::string>& args, const std::string& trace = {},
+               const std::filesystem::path& cache_home = {})
 {
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
         if (!trace.empty()) setenv("MYNACARD_TRACE", trace.c_str(), 1);
+        if (!cache_home.empty()) setenv("XDG_CACHE_HOME", cache_home.c_str(), 1);
         std::vector<char*> argv{const_cast<char*>(MYNACARD_P11_SIGN_HELPER), const_cast<char*>(MYNACARD_PKCS11_MODULE)};
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
@@ -323,6 +327,39 @@ TEST_CASE("another process listing the token does not end this process's login (
         login_again_if_used_up(card.card(), h, key, "1234");
     }
     CHECK(card.card().stats().verify_with_data == 1 + 3 * logins_per_signature);
+}
+
+TEST_CASE("another user's process probing the card does not spend this process's login (issue 9 §3)")
+{
+    // The reading under which a probe costs a login: verification kept across every SELECT
+    // (jpki-card.md §1.9) and used up by a signature (§7), with RSASSA-PSS (§1.7). A process of
+    // another user (a cache that knows nothing of this card) probes it in full, RSASSA-PSS
+    // included, while this process is logged in and has not signed yet. A probe on the auth key
+    // would sign with this process's verification and use it up; the next signature here would
+    // meet 69 82.
+    Env env;
+    mynacard::vcard::CardOptions options;
+    options.select_rule = mynacard::vcard::SelectRule::KeepAll;
+    options.sign_consumes = true;
+    options.pss = true;
+    VpcdCard card(options);
+    Init init;
+    const auto [h, key] = logged_in_key(card.reader(), false);
+    const Bytes der = attribute(h, find_one(h, CKO_CERTIFICATE, "JPKI Auth"), CKA_VALUE);
+    const auto before = card.card().stats();
+    const std::filesystem::path other_cache = env.dir.path / "other-user-cache";
+    std::filesystem::create_directories(other_cache);
+    const std::string trace = (env.dir.path / "other-user-trace").string();
+    CHECK(run_helper({card.reader(), "-", "list"}, trace, other_cache) == 0);
+    const auto after = card.card().stats();
+    CHECK(after.verify_with_data == before.verify_with_data);
+    CHECK(after.signatures == before.signatures);  // the other process signed nothing
+    CHECK(after.sign_commands > before.sign_commands);  // it did probe (this card has no facts there)
+    CHECK(card.card().verified(0x18));
+    CHECK(session_info(h).state == CKS_RO_USER_FUNCTIONS);
+    const Bytes sig = sign(h, CKM_SHA256_RSA_PKCS, key, bytes("after the other user's probe"));
+    CHECK(openssl_verify(der, "sha256", bytes("after the other user's probe"), sig));
+    CHECK(card.card().stats().verify_with_data == 1);
 }
 
 namespace {
