@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -47,6 +48,26 @@ struct ChildGuard {
     }
 };
 
+/// A fresh directory under the build tree, removed at the end: the switch matrix
+/// (tools/dev/switch-matrix.sh) runs this test for several switches of one build tree at once,
+/// and a shared directory mixed their PKIs, card states (spent tries) and pidfiles.
+struct PrivateDir {
+    fs::path path;
+    PrivateDir()
+    {
+        std::string name = (fs::path(MYNACARD_BINARY_DIR) / "vcard-program-test.XXXXXX").string();
+        REQUIRE(::mkdtemp(name.data()) != nullptr);
+        path = name;
+    }
+    ~PrivateDir()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    PrivateDir(const PrivateDir&) = delete;
+    PrivateDir& operator=(const PrivateDir&) = delete;
+};
+
 std::uint16_t status_of(Transaction& tx, const Command& cmd)
 {
     auto r = transceive(tx, cmd);
@@ -59,8 +80,8 @@ std::uint16_t status_of(Transaction& tx, const Command& cmd)
 TEST_CASE("programs: mynacard-testpki writes a PKI, mynacard-vcard serves it until SIGTERM")
 {
     REQUIRE(in_pcsc_env());
-    const fs::path root = fs::path(MYNACARD_BINARY_DIR) / "vcard-program-test";
-    fs::remove_all(root);
+    const PrivateDir dir;  // before the child: removed after the child has stopped
+    const fs::path& root = dir.path;
     const fs::path pki_dir = root / "pki";
     const fs::path state_dir = root / "state";
     const fs::path pidfile = root / "vcard.pid";

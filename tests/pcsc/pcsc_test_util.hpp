@@ -45,7 +45,8 @@ inline PcscContext context()
 }
 
 /// SELECT AP (unless `select_ap` is false), SELECT EF, then READ BINARY in 256-byte chunks until
-/// the DER object is complete (its size comes from the header, jpki-card.md §1.4). Errors are
+/// the DER object is complete (its size comes from the header, jpki-card.md §1.4; filler after it,
+/// switch padded-ef, is never read). Errors are
 /// passed up unchanged. After a VERIFY pass select_ap = false: a card may drop the verified
 /// state on a re-SELECT of its AP (jpki-card.md §7; the virtual card's strict default).
 inline Result<Bytes> read_certificate(Transaction& tx, std::uint16_t fid, std::size_t chunk = 256,
@@ -61,7 +62,9 @@ inline Result<Bytes> read_certificate(Transaction& tx, std::uint16_t fid, std::s
     std::size_t total = 0;
     for (;;) {
         MYNACARD_TRY(auto r, transceive(tx, Command::read_binary(static_cast<std::uint16_t>(out.size()), chunk)));
-        if (!r.sw.ok()) return mynacard::Unexpected{Errc::UnexpectedStatus, "read binary"};
+        // 6282 "end of file reached before reading Le bytes" carries data like 9000 (ISO 7816-4
+        // §5.6; jpki-card.md §1.5, switch read-end-6282), as lib/jpki/card_io.cpp reads it.
+        if (!r.sw.ok() && r.sw.value != 0x6282) return mynacard::Unexpected{Errc::UnexpectedStatus, "read binary"};
         out.insert(out.end(), r.data.begin(), r.data.end());
         if (total == 0) {
             MYNACARD_TRY(auto header, mynacard::apdu::tlv::parse_header(out));
