@@ -2,6 +2,8 @@
 // virtual card, plus the example program.
 #include <catch2/catch.hpp>
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -36,6 +38,24 @@ CardSession open_pcsc(const apdu::PcscContext& ctx, const std::string& reader, S
 
 Bytes digest_info_of(HashAlg alg, ByteView data) { return *digest_info(alg, *hash(alg, data)); }
 
+/// The identity the session should show: the Common AP serial, or on a card without the Common
+/// AP (switch no-common-ap) the fallback README "C++ API" names: the first 16 hex digits of
+/// SHA-256(issuer DER || serial DER) of the auth certificate (computed here independently of
+/// lib/jpki/card_probe.cpp).
+CardIdentity expected_identity(const vcard::VirtualJpkiCard& card)
+{
+    if (card.options().has_common_ap) return CardIdentity{card.options().common_serial, "common-ap"};
+    auto cert = Certificate::from_der(card.pki().auth_der);
+    REQUIRE(cert);
+    Bytes input = cert->issuer_der();
+    const Bytes serial = cert->serial_der();
+    input.insert(input.end(), serial.begin(), serial.end());
+    unsigned char digest[32];
+    unsigned int len = 0;
+    REQUIRE(EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) == 1);
+    return CardIdentity{to_hex(ByteView(digest, 8)), "auth-cert"};
+}
+
 std::string slurp(const std::filesystem::path& p)
 {
     std::ifstream in(p, std::ios::binary | std::ios::ate);
@@ -64,12 +84,18 @@ TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]
         auto transport = ctx.connect(card.reader());
         REQUIRE(transport);
         std::string label;
-        CHECK(*detect_card(**transport, &label) == CardType::MyNumberCard);
-        CHECK(label == "JPKIAPICCTOKEN2");
+        // The label of EF 0006 names the card type (jpki-card.md §1.3); switch label-v1 gives
+        // the older card's JPKIAPICCTOKEN, which is a Juki card to the detection.
+        const std::string& card_label = card.card().options().token_label;
+        CHECK(*detect_card(**transport, &label) ==
+              (card_label == "JPKIAPICCTOKEN" ? CardType::JukiCard : CardType::MyNumberCard));
+        CHECK(label == card_label);
     }
 
     auto session = open_pcsc(ctx, card.reader());
-    CHECK(session.info().identity.serial == "AB0123456789012");
+    const CardIdentity identity = expected_identity(card.card());
+    CHECK(session.info().identity.serial == identity.serial);
+    CHECK(session.info().identity.source == identity.source);
     CHECK(*session.read_certificate(CertKind::Auth) == pki.auth_der);
     CHECK(*session.read_certificate(CertKind::AuthCa) == pki.auth_ca_der);
     CHECK(*session.read_certificate(CertKind::SignCa) == pki.sign_ca_der);
@@ -83,9 +109,26 @@ TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]
     CHECK(card.card().tries_left(0x1B) == 5);
     CHECK(*session.read_certificate(CertKind::Sign) == pki.sign_der);
 
+    // Five signatures after one VERIFY, unless the card uses up a verification with each
+    // signature (switch sign-consumes, jpki-card.md §7): then every further one is refused as
+    // NotLoggedIn, the session shows the login gone and sends no PIN by itself; the caller
+    // verifies again.
+    const bool consumes = card.card().options().sign_consumes;
     const Bytes message(3000, 0x33);
+    bool first = true;
     for (HashAlg alg : {HashAlg::Sha1, HashAlg::Sha224, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512}) {
         CAPTURE(to_string(alg));
+        if (consumes && !first) {
+            const auto verifies = card.card().stats().verify_with_data;
+            auto refused = session.sign(KeyKind::Sign, digest_info_of(alg, message));
+            REQUIRE_FALSE(refused);
+            CHECK(refused.error().code == Errc::NotLoggedIn);
+            CHECK_FALSE(session.logged_in(KeyKind::Sign));
+            CHECK(card.card().stats().verify_with_data == verifies);
+            REQUIRE(session.verify_pin(PinKind::Sign, secure("abc123")));
+            CHECK(card.card().stats().verify_with_data == verifies + 1);
+        }
+        first = false;
         auto sig = session.sign(KeyKind::Sign, digest_info_of(alg, message));
         REQUIRE(sig);
         CHECK(signature_verifies(pki.sign_der, alg, message, *sig));
@@ -103,6 +146,101 @@ TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]
     CHECK_FALSE(session.logged_in(KeyKind::Sign));
     CHECK_FALSE(card.card().verified(0x1B));
     CHECK(session.sign(KeyKind::Sign, digest_info_of(HashAlg::Sha256, message)).error().code == Errc::NotLoggedIn);
+}
+
+TEST_CASE("pcsc: PIN changes: the new values verify and sign, the old ones are refused", "[jpki][pcsc][pin]")
+{
+    // CHANGE REFERENCE DATA through pcscd (jpki-card.md §1.8): each change sends the old value
+    // once (VERIFY) and the new one once; afterwards the old value is a wrong PIN that spends a
+    // try, and the new one works in this session and in the next insertion.
+    constexpr std::uint16_t kAuthPin = 0x18, kSignPin = 0x1B, kKenhojoPin = 0x11;
+    vcard::VpcdCard card;
+    const auto& pki = vcard::TestPki::shared_default();
+    auto ctx = context();
+    const Bytes message(500, 0x5A);
+    const auto verifies = [&] { return card.card().stats().verify_with_data; };
+    {
+        auto session = open_pcsc(ctx, card.reader());
+
+        // Auth PIN 1234 -> 5678.
+        auto sent = verifies();
+        REQUIRE(session.change_pin(PinKind::Auth, secure("1234"), secure("5678")));
+        CHECK(verifies() == sent + 1);
+        CHECK(session.logged_in(KeyKind::Auth));
+        auto sig = session.sign(KeyKind::Auth, digest_info_of(HashAlg::Sha256, message));
+        REQUIRE(sig);
+        CHECK(signature_verifies(pki.auth_der, HashAlg::Sha256, message, *sig));
+        auto old = session.verify_pin(PinKind::Auth, secure("1234"));
+        REQUIRE_FALSE(old);
+        CHECK(old.error().code == Errc::PinIncorrect);
+        CHECK(old.error().tries_left == 2);
+        CHECK_FALSE(session.logged_in(KeyKind::Auth));
+        CHECK(session.pin_status(PinKind::Auth)->tries_left == 2);
+        CHECK(card.card().tries_left(kAuthPin) == 2);
+        sig = session.sign_with_pin(KeyKind::Auth, secure("5678"), digest_info_of(HashAlg::Sha256, message));
+        REQUIRE(sig);
+        CHECK(signature_verifies(pki.auth_der, HashAlg::Sha256, message, *sig));
+        CHECK(card.card().tries_left(kAuthPin) == 3);
+
+        // Sign password abc123 -> new456 (typed in lower case; the card holds upper case).
+        sent = verifies();
+        REQUIRE(session.change_pin(PinKind::Sign, secure("abc123"), secure("new456")));
+        CHECK(verifies() == sent + 1);
+        CHECK(session.logged_in(KeyKind::Sign));
+        CHECK(*session.read_certificate(CertKind::Sign) == pki.sign_der);
+        sig = session.sign(KeyKind::Sign, digest_info_of(HashAlg::Sha384, message));
+        REQUIRE(sig);
+        CHECK(signature_verifies(pki.sign_der, HashAlg::Sha384, message, *sig));
+        old = session.verify_pin(PinKind::Sign, secure("ABC123"));
+        REQUIRE_FALSE(old);
+        CHECK(old.error().code == Errc::PinIncorrect);
+        CHECK(old.error().tries_left == 4);
+        CHECK_FALSE(session.logged_in(KeyKind::Sign));
+        CHECK(session.pin_status(PinKind::Sign)->tries_left == 4);
+        CHECK(card.card().tries_left(kSignPin) == 4);
+        REQUIRE(session.verify_pin(PinKind::Sign, secure("NEW456")));
+        CHECK(card.card().tries_left(kSignPin) == 5);
+        sig = session.sign(KeyKind::Sign, digest_info_of(HashAlg::Sha256, message));
+        REQUIRE(sig);
+        CHECK(signature_verifies(pki.sign_der, HashAlg::Sha256, message, *sig));
+
+        // A change with a wrong old value spends one try and changes nothing.
+        sent = verifies();
+        auto wrong = session.change_pin(PinKind::Auth, secure("1234"), secure("1111"));
+        REQUIRE_FALSE(wrong);
+        CHECK(wrong.error().code == Errc::PinIncorrect);
+        CHECK(wrong.error().tries_left == 2);
+        CHECK(verifies() == sent + 1);
+        CHECK(card.card().tries_left(kAuthPin) == 2);
+
+        // Kenhojo PIN 1234 -> 4321: the attributes are read with the new one only.
+        REQUIRE(session.change_pin(PinKind::Kenhojo, secure("1234"), secure("4321")));
+        auto refused = session.read_kenhojo(secure("1234"));
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == Errc::PinIncorrect);
+        CHECK(refused.error().tries_left == 2);
+        CHECK(session.pin_status(PinKind::Kenhojo)->tries_left == 2);
+        auto kenhojo = session.read_kenhojo(secure("4321"));
+        REQUIRE(kenhojo);
+        CHECK(kenhojo->my_number == "123456789018");
+        CHECK(card.card().tries_left(kKenhojoPin) == 3);
+        REQUIRE(session.logout());
+    }
+    // The next insertion: the card holds the new values (tries restored by the accepted ones).
+    REQUIRE(card.remove_card());
+    REQUIRE(card.insert_card());
+    auto session = open_pcsc(ctx, card.reader());
+    CHECK(session.pin_status(PinKind::Auth)->tries_left == 2);
+    auto sig = session.sign_with_pin(KeyKind::Auth, secure("5678"), digest_info_of(HashAlg::Sha512, message));
+    REQUIRE(sig);
+    CHECK(signature_verifies(pki.auth_der, HashAlg::Sha512, message, *sig));
+    CHECK(card.card().tries_left(kAuthPin) == 3);
+    REQUIRE(session.verify_pin(PinKind::Sign, secure("new456")));
+    sig = session.sign(KeyKind::Sign, digest_info_of(HashAlg::Sha256, message));
+    REQUIRE(sig);
+    CHECK(signature_verifies(pki.sign_der, HashAlg::Sha256, message, *sig));
+    CHECK(session.verify_pin(PinKind::Sign, secure("abc123")).error().tries_left == 4);
+    CHECK(session.verify_pin(PinKind::Auth, secure("1234")).error().tries_left == 2);
 }
 
 TEST_CASE("pcsc: another application resets the card: logged out, nothing re-sent", "[jpki][pcsc][reset]")
@@ -132,7 +270,13 @@ TEST_CASE("pcsc: removal in the middle of a certificate read", "[jpki][pcsc][rem
     auto ctx = context();
     auto session = open_pcsc(ctx, card.reader());
     vcard::Faults faults;
-    faults.remove_after_apdus = card.card().apdus_since_power_on() + 3;
+    // Gone after the first READ BINARY of EF 000B (its first chunk) answered, before the rest:
+    // the CA certificate (~1 KB) takes two reads at least. How many APDUs the whole read takes
+    // depends on the card: on the default one the session also confirms the JPKI AP (EF 0006)
+    // and reads the certificate again; without a Common AP (switch no-common-ap) open() read
+    // the auth certificate for the identity, which proves the CA by the leaf it issued, and the
+    // two reads are all.
+    faults.remove_after_apdus = card.card().apdus_since_power_on() + 1;
     card.card().set_faults(faults);
     auto der = session.read_certificate(CertKind::AuthCa);
     REQUIRE_FALSE(der);
@@ -219,7 +363,9 @@ TEST_CASE("pcsc: the example program lists, prints subjects and signs a file", "
     INFO(text);
     REQUIRE(rc == 0);
     CHECK(text.find(card.reader()) != std::string::npos);
-    CHECK(text.find("My Number card") != std::string::npos);
+    // The card type the label names (switch label-v1: the older card's JPKIAPICCTOKEN).
+    CHECK(text.find(card.card().options().token_label == "JPKIAPICCTOKEN" ? "Juki card" : "My Number card") !=
+          std::string::npos);
     CHECK(text.find("auth-ca") != std::string::npos);
     const auto& pki = vcard::TestPki::shared_default();
     CHECK(text.find(Certificate::from_der(pki.auth_der)->subject_text()) != std::string::npos);
