@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The virtual-card switch matrix (issue 9 §2): runs the PKCS#11 harness tests, the real-client
-# tests and card-cp's tests once per switch of the virtual card (tests/support/vcard/
-# card_switches.hpp), each switch alone on top of the default, with MYNACARD_VCARD_SWITCHES set
-# for the whole ctest run, so every virtual card those tests create (in-process, VpcdCard,
-# mynacard-vcard) has it. Prints a PASS/FAIL table; exits non-zero if any run failed.
+# tests, card-cp's tests, the C++ API's PC/SC tests and the virtual card's own PC/SC tests once
+# per switch of the virtual card (tests/support/vcard/card_switches.hpp), each switch alone on
+# top of the default, with MYNACARD_VCARD_SWITCHES set for the whole ctest run, so every virtual
+# card those tests create (in-process, VpcdCard, mynacard-vcard) has it. Prints a PASS/FAIL table; exits non-zero if any run failed.
 #
 #   tools/dev/switch-matrix.sh [--build-dir DIR] [--parallel N] [--list] [SWITCH...]
 #
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --build-dir=*) build_dir=${1#--build-dir=} ;;
     --parallel) parallel=${2:?--parallel needs a number}; shift ;;
     --list) list_only=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "switch-matrix: unknown argument: $1" >&2; exit 64 ;;
     *) switches+=("$1") ;;
   esac
@@ -74,8 +74,14 @@ for sw in "${switches[@]}"; do
 done
 rm -f "$build_dir/.switch-check"
 
-# The tests that drive a virtual card through the module, card-cp or the NSS tools: labels pcsc
-# AND (pkcs11 or cli or nss). Not the benchmarks (tests/bench prints its own rows per switch), not the third-party
+# The tests that drive a virtual card through pcscd + vpcd with the module, card-cp, the NSS tools,
+# the C++ API or bare APDUs: labels pcsc AND (pkcs11 or cli or nss or jpki or vcard). jpki is
+# jpki_pcsc (lib/jpki's CardSession: detection, certificates, PIN verification and change,
+# signatures, Kenhojo, resets, removal, the cache, the example program); vcard is
+# pcsc_vcard_tests (the PC/SC transport with VpcdCard and the mynacard-vcard/-testpki programs),
+# labelled so rather than named here so that the selection stays one rule over labels. Not the
+# other PC/SC tests of label apdu (apdu_pcsc_tests, apdu_pcsc_card_tests): they meet no virtual
+# JPKI card (no card, or an echo card written in the test). Not the benchmarks (tests/bench prints its own rows per switch), not the third-party
 # conformance suites (label conformance: they judge the PKCS#11 interface, not card behaviour,
 # and would double the matrix's time), not the browsers (label browser, even the one that also
 # carries cli: a minute each, and what they do with the card the client tests cover); the unit
@@ -83,7 +89,7 @@ rm -f "$build_dir/.switch-check"
 # removes readers and restarts pcscd (its own subject is the PC/SC service, whatever the card
 # does), and seven of it at once, each restarting a pcscd, ran past its 60 s restart bound on
 # 2 cores; the card behaviours it meets are the other pkcs11 tests' subject.
-regex=$(ctest --test-dir "$build_dir" -N -L 'pkcs11|cli|nss' --show-only=json-v1 2>/dev/null |
+regex=$(ctest --test-dir "$build_dir" -N -L 'pkcs11|cli|nss|jpki|vcard' --show-only=json-v1 2>/dev/null |
         python3 -c '
 import json, sys
 tests = json.load(sys.stdin)["tests"]
@@ -93,7 +99,7 @@ for t in tests:
     for p in t.get("properties", []):
         if p["name"] == "LABELS":
             labels = p["value"]
-    if ("pcsc" in labels and ("pkcs11" in labels or "cli" in labels or "nss" in labels)
+    if ("pcsc" in labels and {"pkcs11", "cli", "nss", "jpki", "vcard"} & set(labels)
             and not {"bench", "conformance", "browser"} & set(labels)
             and t["name"] != "pkcs11_reader_hotplug"):
         names.append(t["name"])
