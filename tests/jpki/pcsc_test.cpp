@@ -84,7 +84,7 @@ TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]
         auto transport = ctx.connect(card.reader());
         REQUIRE(transport);
         std::string label;
-        // The label of EF 0006 names the card type (jpki-card.md §1.3); switch label-v1 gives
+        // The label of EF 0006 names the card type (jpki-card.md §1.2); switch label-v1 gives
         // the older card's JPKIAPICCTOKEN, which is a Juki card to the detection.
         const std::string& card_label = card.card().options().token_label;
         CHECK(*detect_card(**transport, &label) ==
