@@ -2,14 +2,13 @@
 // virtual card, plus the example program.
 #include <catch2/catch.hpp>
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "mynacard/apdu/pcsc.hpp"
+#include "expected_identity.hpp"
 #include "mynacard/jpki/certificate.hpp"
 #include "session_fixture.hpp"
 #include "vpcd_link.hpp"
@@ -37,24 +36,6 @@ CardSession open_pcsc(const apdu::PcscContext& ctx, const std::string& reader, S
 }
 
 Bytes digest_info_of(HashAlg alg, ByteView data) { return *digest_info(alg, *hash(alg, data)); }
-
-/// The identity the session should show: the Common AP serial, or on a card without the Common
-/// AP (switch no-common-ap) the fallback README "C++ API" names: the first 16 hex digits of
-/// SHA-256(issuer DER || serial DER) of the auth certificate (computed here independently of
-/// lib/jpki/card_probe.cpp).
-CardIdentity expected_identity(const vcard::VirtualJpkiCard& card)
-{
-    if (card.options().has_common_ap) return CardIdentity{card.options().common_serial, "common-ap"};
-    auto cert = Certificate::from_der(card.pki().auth_der);
-    REQUIRE(cert);
-    Bytes input = cert->issuer_der();
-    const Bytes serial = cert->serial_der();
-    input.insert(input.end(), serial.begin(), serial.end());
-    unsigned char digest[32];
-    unsigned int len = 0;
-    REQUIRE(EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) == 1);
-    return CardIdentity{to_hex(ByteView(digest, 8)), "auth-cert"};
-}
 
 std::string slurp(const std::filesystem::path& p)
 {
@@ -93,7 +74,7 @@ TEST_CASE("pcsc: detect, certificates, PINs, signatures, Kenhojo", "[jpki][pcsc]
     }
 
     auto session = open_pcsc(ctx, card.reader());
-    const CardIdentity identity = expected_identity(card.card());
+    const vcard::ExpectedIdentity identity = vcard::expected_identity(card.card());
     CHECK(session.info().identity.serial == identity.serial);
     CHECK(session.info().identity.source == identity.source);
     CHECK(*session.read_certificate(CertKind::Auth) == pki.auth_der);

@@ -6,10 +6,8 @@
 #include <cstring>
 #include <set>
 
-#include <openssl/evp.h>
-
-#include "mynacard/jpki/certificate.hpp"
 #include "p11_harness.hpp"
+#include "vcard/expected_identity.hpp"
 #include "vcard/vpcd_link.hpp"
 
 using namespace p11test;
@@ -18,22 +16,6 @@ using mynacard::vcard::VpcdCard;
 
 namespace {
 
-/// The token serial the card should show: its Common AP serial (jpki-card.md §1.14), or on a
-/// card without the Common AP (virtual-card switch no-common-ap) the fallback the README names:
-/// the first 16 hex digits of SHA-256(issuer DER || serial DER) of the auth certificate.
-std::string expected_serial(const mynacard::vcard::VirtualJpkiCard& card)
-{
-    if (card.options().has_common_ap) return card.options().common_serial;
-    auto cert = mynacard::jpki::Certificate::from_der(card.pki().auth_der);
-    REQUIRE(cert);
-    Bytes input = cert->issuer_der();
-    const Bytes serial = cert->serial_der();
-    input.insert(input.end(), serial.begin(), serial.end());
-    unsigned char digest[32];
-    unsigned int len = 0;
-    REQUIRE(EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) == 1);
-    return mynacard::to_hex(mynacard::ByteView(digest, 8));
-}
 std::string padded(const unsigned char* p, std::size_t n)
 {
     std::string s(reinterpret_cast<const char*>(p), n);
@@ -184,8 +166,8 @@ TEST_CASE("token info: labels, real serial, flags, PIN lengths, PIN counter flag
     CHECK(padded(a.manufacturerID, 32) == "mynacard");
     CHECK(padded(a.model, 16) == "JPKI");
     // The Common AP serial (jpki-card.md §1.14), never a constant.
-    CHECK(padded(a.serialNumber, 16) == expected_serial(card.card()));
-    CHECK(padded(s.serialNumber, 16) == expected_serial(card.card()));
+    CHECK(padded(a.serialNumber, 16) == mynacard::vcard::expected_identity(card.card()).serial);
+    CHECK(padded(s.serialNumber, 16) == mynacard::vcard::expected_identity(card.card()).serial);
     const CK_FLAGS base = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_WRITE_PROTECTED | CKF_TOKEN_INITIALIZED;
     CHECK((a.flags & base) == base);
     CHECK((a.flags & CKF_RNG) == 0);
